@@ -1,0 +1,30 @@
+/**
+ * Map files, principals and canonical names are byte strings (as in HTCondor). In JavaScript they are held
+ * as "binary strings": one UTF-16 code unit per byte, 0x00-0xFF.
+ */
+export type Binary = string;
+
+export const binaryFromBytes = (b: Uint8Array): Binary => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+export const binaryFromText = (s: string): Binary => Buffer.from(s, 'utf8').toString('latin1');
+export const bytesFromBinary = (s: Binary): Buffer => Buffer.from(s, 'latin1');
+/** For display and JSON: invalid UTF-8 becomes U+FFFD. */
+export const textFromBinary = (s: Binary): string => (isAscii(s) ? s : bytesFromBinary(s).toString('utf8'));
+
+export function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** ASCII-only lower-casing: bytes 0x80-0xFF never fold (C locale). */
+export function asciiLower(s: string): string {
+  return /[A-Z]/.test(s) ? s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) | 0x20)) : s;
+}
+
+export function asciiUpper(s: string): string {
+  return /[a-z]/.test(s) ? s.replace(/[a-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) & ~0x20)) : s;
+}
+
+/** Shortens text for a one-line diagnostic (a regex or a name may be megabytes long). */
+export function clip(s: string, max = 120): string {
+  return s.length <= max ? s : `${s.slice(0, max)}... (${s.length} characters)`;
+}

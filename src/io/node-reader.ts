@@ -1,0 +1,13 @@
+/** The real file system behind the injected reader interfaces (paths are binary strings: exact bytes). */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { binaryFromBytes, bytesFromBinary, type Binary } from '../bytes.js';
+import type { MapReader } from '../mapfile/load.js';
+
+export const nodeReader: MapReader = {
+  read: (path: Binary) => readFileSync(bytesFromBinary(path)),
+  kind(path: Binary) {
+    const st = statSync(bytesFromBinary(path), { throwIfNoEntry: false });
+    return st === undefined ? 'missing' : st.isDirectory() ? 'dir' : 'file';
+  },
+  list: (dir: Binary) => readdirSync(bytesFromBinary(dir), { encoding: 'buffer' }).map(binaryFromBytes),
+};

@@ -1,0 +1,100 @@
+/**
+ * Loads a map file and expands its `@include` lines (files and directories) in place, the way HTCondor
+ * does: relative paths against the including file's directory, directory entries in byte order minus the
+ * excluded names, no nesting. All file access goes through the injected reader.
+ */
+import { binaryFromBytes, textFromBinary, type Binary } from '../bytes.js';
+import { TokenmapError } from '../errors.js';
+import { parseMapText, type MapIssue, type MapRecord } from './parse.js';
+
+/** Paths are binary strings (the bytes of the path), so that any byte in a map file survives. */
+export interface MapReader {
+  /** The file's bytes; throws an Error (with `code`, e.g. ENOENT) when it cannot be read. */
+  read(path: Binary): Uint8Array;
+  /** 'dir' for a directory (symlinks followed), 'missing' when it does not exist. */
+  kind(path: Binary): 'file' | 'dir' | 'missing';
+  /** Names directly inside a directory. */
+  list(dir: Binary): Binary[];
+}
+
+/** HTCondor's LOCAL_CONFIG_DIR_EXCLUDE_REGEXP default. */
+export const DEFAULT_EXCLUDE =
+  '^((\\..*)|(.*\\.pl)|(.*\\.py)|(.*\\.sh)|(.*~)|(#.*)|(.*\\.rpmsave)|(.*\\.rpmnew)|(.*\\.dpkg-old)|(.*\\.dpkg-dist)|(.*\\.cfsaved))$';
+
+export interface LoadOptions {
+  hashKeys: boolean;
+  /** Names in an included directory that match are skipped (compiled from the PCRE2 exclude pattern). */
+  exclude: RegExp;
+}
+
+export interface LoadedMap {
+  records: MapRecord[];
+  issues: MapIssue[];
+  /** Every file read, in order (for `check` and for reloading). */
+  files: string[];
+}
+
+const dirname = (p: Binary) => {
+  const slash = p.lastIndexOf('/');
+  return slash < 0 ? null : p.slice(0, slash + 1);
+};
+const join = (dir: Binary, name: Binary) => (dir.endsWith('/') ? dir + name : `${dir}/${name}`);
+
+/** `ENOENT: no such file or directory`, without Node's trailing `, open '...'`. */
+function reason(e: unknown): string {
+  const message = String((e as Error)?.message ?? e);
+  return message.split(', ')[0] ?? message;
+}
+
+export function loadMapFile(top: Binary, reader: MapReader, opts: LoadOptions): LoadedMap {
+  const topName = textFromBinary(top);
+  let bytes: Uint8Array;
+  try {
+    if (reader.kind(top) === 'dir') throw Object.assign(new Error('EISDIR: is a directory'), { code: 'EISDIR' });
+    bytes = reader.read(top);
+  } catch (e) {
+    throw new TokenmapError('MAPFILE_UNREADABLE', `cannot open map file (${reason(e)})`, { file: topName, line: 0 });
+  }
+  const out: LoadedMap = { records: [], issues: [], files: [topName] };
+  const base = dirname(top);
+  for (const item of parseMapText(binaryFromBytes(bytes), topName, { hashKeys: opts.hashKeys, included: false })) {
+    if (item.t === 'record') out.records.push(item.record);
+    else if (item.t === 'issue') out.issues.push(item.issue);
+    else {
+      const target = item.path.startsWith('/') || base === null ? item.path : join(base, item.path);
+      const warn = (message: string) =>
+        out.issues.push({ pos: item.pos, severity: 'warning', code: 'MAPFILE_INCLUDE', message, skipped: true });
+      let paths: Binary[];
+      try {
+        paths =
+          reader.kind(target) === 'dir'
+            ? reader
+                .list(target)
+                .filter((name) => !opts.exclude.test(name))
+                .sort()
+                .map((name) => join(target, name))
+                .filter((p) => reader.kind(p) !== 'dir')
+            : [target];
+      } catch (e) {
+        warn(`Could not read included directory ${JSON.stringify(textFromBinary(target))} (${reason(e)}); skipped`);
+        continue;
+      }
+      for (const path of paths) {
+        const name = textFromBinary(path);
+        let text: Binary;
+        try {
+          text = binaryFromBytes(reader.read(path));
+        } catch (e) {
+          warn(`Could not open canonicalization file ${JSON.stringify(name)} (${reason(e)}); skipped`);
+          continue;
+        }
+        out.files.push(name);
+        for (const inc of parseMapText(text, name, { hashKeys: opts.hashKeys, included: true })) {
+          if (inc.t === 'record') out.records.push(inc.record);
+          else if (inc.t === 'issue') out.issues.push(inc.issue);
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,34 @@
+/** Load + compile in one step, for the edges: a map file path in, a compiled map and its issues out. */
+import { binaryFromText } from '../bytes.js';
+import { TokenmapError } from '../errors.js';
+import { compileMap, type CompiledMap } from './compile.js';
+import { DEFAULT_EXCLUDE, loadMapFile, type MapReader } from './load.js';
+import type { MapIssue } from './parse.js';
+import { translatePcre2 } from './pcre2.js';
+
+export interface MapSourceOptions {
+  hashKeys: boolean;
+  /** LOCAL_CONFIG_DIR_EXCLUDE_REGEXP (PCRE2 syntax); HTCondor's default when absent. */
+  excludeRegexp?: string;
+}
+
+export interface MapSource {
+  path: string;
+  map: CompiledMap;
+  /** Load and compile issues, in file order of discovery. */
+  issues: MapIssue[];
+  files: string[];
+}
+
+export function compileExclude(pattern: string): RegExp {
+  const t = translatePcre2(binaryFromText(pattern), { caseless: false, ungreedy: false });
+  if (t.kind !== 'ok') throw new TokenmapError('CONFIG_INVALID', `exclude pattern ${JSON.stringify(pattern)}: ${t.message}`);
+  return new RegExp(t.source);
+}
+
+export function loadMapSource(path: string, reader: MapReader, opts: MapSourceOptions): MapSource {
+  const exclude = compileExclude(opts.excludeRegexp ?? DEFAULT_EXCLUDE);
+  const loaded = loadMapFile(binaryFromText(path), reader, { hashKeys: opts.hashKeys, exclude });
+  const map = compileMap(loaded.records);
+  return { path, map, issues: [...loaded.issues, ...map.issues], files: loaded.files };
+}

@@ -1,0 +1,65 @@
+/**
+ * The canonicalization template (MapFile.cpp PerformSubstitution): `\d` with one digit inserts group d when
+ * that group exists, otherwise stays literally `\d`; a backslash and any other byte are copied together.
+ */
+import type { Binary } from '../bytes.js';
+
+type Part = string | number;
+
+export interface Template {
+  parts: Part[];
+  /** Uses any of `\1`-`\9` (group values that differ between engines in repeated groups matter). */
+  usesNumberedGroups: boolean;
+  /** Ends in a lone backslash: undefined behaviour in HTCondor, refused by tokenmap when it is used. */
+  danglingBackslash: boolean;
+}
+
+export function parseTemplate(text: Binary): Template {
+  const parts: Part[] = [];
+  let lit = '';
+  let usesNumberedGroups = false;
+  let danglingBackslash = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c !== '\\') {
+      lit += c;
+      continue;
+    }
+    const next = text[i + 1];
+    if (next === undefined) {
+      danglingBackslash = true;
+      lit += c;
+      break;
+    }
+    i++;
+    if (next >= '0' && next <= '9') {
+      if (lit) parts.push(lit);
+      lit = '';
+      parts.push(next.charCodeAt(0) - 48);
+      if (next !== '0') usesNumberedGroups = true;
+    } else {
+      lit += c + next;
+    }
+  }
+  if (lit) parts.push(lit);
+  return { parts, usesNumberedGroups, danglingBackslash };
+}
+
+/** `groups` holds the groups that exist: 0..h, where h is the highest group that took part. */
+export function applyTemplate(t: Template, groups: readonly Binary[]): Binary {
+  let out = '';
+  for (const p of t.parts) {
+    if (typeof p === 'string') out += p;
+    else out += p < groups.length ? groups[p] : '\\' + String(p);
+  }
+  return out;
+}
+
+/** The groups that exist after a RegExp match, in PCRE2's sense (rc = h + 1). */
+export function existingGroups(m: RegExpExecArray): Binary[] {
+  let h = m.length - 1;
+  while (h > 0 && m[h] === undefined) h--;
+  const groups: Binary[] = [m[0]];
+  for (let i = 1; i <= h; i++) groups.push(m[i] ?? '');
+  return groups;
+}

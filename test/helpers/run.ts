@@ -1,0 +1,80 @@
+/**
+ * Runs tokenmap the way a CE or an admin does: the real bin/tokenmap in a child process (runBin), or the
+ * same main() in process with injected streams where hundreds of cases would make spawning slow (runMain).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
+import type { CliIo } from '../../src/cli/io.js';
+
+export const BIN = fileURLToPath(new URL('../../bin/tokenmap', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+  ms: number;
+}
+
+export interface RunOptions {
+  /** The whole environment of the child (nothing is inherited unless passed). */
+  env?: Record<string, string>;
+  /** Bytes written to stdin and then closed; `'open'` leaves the pipe open and unwritten (as ARC does). */
+  stdin?: string | Buffer | 'open';
+  cwd?: string;
+  killAfterMs?: number;
+}
+
+export function runBin(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    // tap's process-info hook adds its loaders to NODE_OPTIONS of every child; a CE's child has none.
+    const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...opts.env },
+      cwd: opts.cwd ?? ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdin.on('error', () => {}); // the child may exit before reading everything
+    const killer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 20000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      child.stdin.destroy();
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started });
+    });
+    if (opts.stdin === 'open') return;
+    if (opts.stdin !== undefined) child.stdin.write(opts.stdin);
+    child.stdin.end();
+  });
+}
+
+export interface MainResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runMain(args: string[], opts: { stdin?: string | Buffer; env?: Record<string, string> } = {}): Promise<MainResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    out: (d) => void out.push(typeof d === 'string' ? d : Buffer.from(d).toString('latin1')),
+    err: (l) => void err.push(l + '\n'),
+    env: opts.env ?? {},
+    stdin: () => ({
+      isTTY: false,
+      stream: (async function* () {
+        if (opts.stdin !== undefined) yield Buffer.from(opts.stdin);
+      })(),
+    }),
+    now: () => Date.now(),
+  };
+  const code = await main(args, io);
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
