@@ -111,7 +111,9 @@ lookupCases(t, [
   { name: 'a capture in a repeated group is fine when the template does not use it', map: 'SCITOKENS /^(?:(a)|b)+$/ rep\\0\n', principal: 'ab', expect: 'repab' },
   // unsupported entries stop only a scan that reaches them
   { name: 'an earlier match answers before an unsupported entry', map: 'SCITOKENS /^a/ early\nSCITOKENS /^a++/ late\n', principal: 'a', expect: 'early' },
-  { name: 'any scan that passes an unsupported entry stops there', map: 'SCITOKENS /^https:\\/\\/x,a++/ no\nSCITOKENS /^https:\\/\\/y,/ y\n', principal: 'https://y,1', expect: 2, stderr: /mapfile:1: unsupported PCRE2 construct possessive/ },
+  // ...but an anchored literal prefix the principal lacks already decides "no match", as it does in PCRE2
+  { name: 'an unsupported entry whose anchored prefix cannot match is passed exactly', map: 'SCITOKENS /^https:\\/\\/x,a++/ no\nSCITOKENS /^https:\\/\\/y,/ y\n', principal: 'https://y,1', expect: 'y' },
+  { name: 'an unsupported entry whose prefix matches stops the lookup', map: 'SCITOKENS /^https:\\/\\/x,a++/ no\nSCITOKENS /^https:\\/\\/x,/ x\n', principal: 'https://x,aa', expect: 2, stderr: /mapfile:1: unsupported PCRE2 construct possessive/ },
   { name: 'parse errors are compile errors at all', map: 'SCITOKENS /^(a$/ x\nSCITOKENS /^a)$/ y\nSCITOKENS /^a$/ z\n', principal: 'a', expect: 'z', stderr: dropped },
   // byte model: UTF-8 principals are bytes
   { name: 'a non-ASCII character is two bytes for .', map: 'SCITOKENS /^caf.$/ one\nSCITOKENS /^caf..$/ two\n', principal: 'caf\u00e9', expect: 'two' },

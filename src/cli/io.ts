@@ -1,3 +1,5 @@
+import { writeSync } from 'node:fs';
+
 /**
  * Everything a command touches outside itself, injected, so that commands can be run in process by tests
  * and by a future long-lived server. `main()` called without an Io uses the real process.
@@ -17,10 +19,34 @@ export interface CliIo {
   now(): number;
 }
 
+/**
+ * Writes straight to the file descriptor: creating `process.stdout` for a pipe loads Node's stream and net
+ * modules, a few milliseconds of every callout. A non-blocking descriptor that is full (EAGAIN) hands the
+ * rest to the stream, which waits for it to drain.
+ */
+function writer(fd: 1 | 2): (data: string | Uint8Array) => void {
+  return (data) => {
+    let bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    while (bytes.length > 0) {
+      try {
+        bytes = bytes.subarray(writeSync(fd, bytes));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE') return; // the reader went away (`tokenmap --help | head`)
+        if (code !== 'EAGAIN') throw e;
+        (fd === 1 ? process.stdout : process.stderr).write(bytes);
+        return;
+      }
+    }
+  };
+}
+
 export function processIo(): CliIo {
+  const out = writer(1);
+  const err = writer(2);
   return {
-    out: (data) => void process.stdout.write(data),
-    err: (line) => void process.stderr.write(line + '\n'),
+    out,
+    err: (line) => err(line + '\n'),
     env: process.env,
     stdin: () => ({ isTTY: process.stdin.isTTY === true, stream: process.stdin }),
     now: () => Date.now(),

@@ -5,6 +5,7 @@ import { DeadlineExceeded, runBounded } from '../engine/bounded.js';
 import { nodeReader } from '../io/node-reader.js';
 import { lookup, type LookupProbe, type MapMatch } from '../mapfile/lookup.js';
 import { loadMapSource, type MapSource } from '../mapfile/map-source.js';
+import type { MapIssue } from '../mapfile/parse.js';
 import { EXIT_NO, EXIT_OK } from './fail.js';
 import type { CliIo } from './io.js';
 
@@ -24,19 +25,31 @@ export function lookupJson(principal: Binary, m: MapMatch | null): string {
   return '{' + fields.map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ') + '}\n';
 }
 
+export function warnIssue(io: CliIo, issue: MapIssue): void {
+  io.err(`${formatPos(issue.pos)}: warning: ${issue.message}`);
+}
+
 export function warnIssues(io: CliIo, source: MapSource): void {
-  for (const issue of source.issues) if (issue.skipped) io.err(`${formatPos(issue.pos)}: warning: ${issue.message}`);
+  for (const issue of source.issues) if (issue.skipped) warnIssue(io, issue);
+}
+
+/** Warns about the lines a lookup found that HTCondor drops (PCRE2 rejects the regex), once each. */
+export function warnDropped(io: CliIo, probe: LookupProbe): void {
+  for (const entry of probe.dropped) if (entry.kind === 'regex' && entry.state?.kind === 'dropped') warnIssue(io, entry.state.issue);
+  probe.dropped.length = 0;
 }
 
 /** Runs lookups under the time bound; an interrupted regex is reported with the entry it was running. */
-function boundedLookups(source: MapSource, method: string, principals: Binary[], ms: number): (MapMatch | null)[] {
-  const probe: LookupProbe = { entry: null };
+function boundedLookups(source: MapSource, method: string, principals: Binary[], ms: number, io: CliIo): (MapMatch | null)[] {
+  const probe: LookupProbe = { entry: null, dropped: [] };
   try {
     return runBounded(() => principals.map((p) => lookup(source.map, method, p, probe)), ms);
   } catch (e) {
     if (e instanceof DeadlineExceeded)
       throw new TokenmapError('DEADLINE', `regex evaluation exceeded the time limit of ${ms} ms`, probe.entry?.record.pos);
     throw e;
+  } finally {
+    warnDropped(io, probe);
   }
 }
 
@@ -49,7 +62,7 @@ export async function runLookup(principals: string[], opts: LookupOptions, io: C
   const ms = opts.timeout * 1000;
   if (batch) return lookupStream(source, opts.method, ms, io);
   const keys = principals.map(binaryFromText);
-  const results = boundedLookups(source, opts.method, keys, ms);
+  const results = boundedLookups(source, opts.method, keys, ms, io);
   if (keys.length === 1 && !opts.json) {
     const m = results[0];
     if (!m) return EXIT_NO;
@@ -65,7 +78,7 @@ async function lookupStream(source: MapSource, method: string, ms: number, io: C
   let pending = '';
   let allMatched = true;
   const answer = (keys: Binary[]) => {
-    const results = boundedLookups(source, method, keys, ms);
+    const results = boundedLookups(source, method, keys, ms, io);
     if (results.some((r) => r === null)) allMatched = false;
     io.out(keys.map((k, i) => lookupJson(k, results[i] ?? null)).join(''));
   };

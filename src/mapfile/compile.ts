@@ -1,16 +1,27 @@
 /**
- * Compiles loaded records once into lookup tables: per method (ASCII case-insensitive), literal keys in a
- * hash table (first occurrence wins), and regex entries indexed by the literal prefix that follows their
- * leading `^`, so that a lookup only runs the regexes that can match its principal.
+ * Compiles loaded records into lookup tables: per method (ASCII case-insensitive), literal keys in a hash
+ * table (first occurrence wins), and regex entries indexed by the literal prefix after their leading `^`,
+ * so that a lookup runs only the regexes that can match its principal.
+ *
+ * A regex is translated (PCRE2 -> JavaScript) when a lookup first reaches it, not at load: a callout on a
+ * CE with a large generated map file pays only for the few entries its principal can match. The index
+ * prefix comes from a conservative scan that is exact whenever it answers (pcre2.ts anchoredPrefix).
+ * `eager` translates everything up front, for `check` and `explain`, which report every line.
  */
 import { asciiUpper, clip, textFromBinary } from '../bytes.js';
 import type { MapIssue, MapRecord } from './parse.js';
-import { translatePcre2 } from './pcre2.js';
+import { anchoredPrefix, translatePcre2 } from './pcre2.js';
 import { parseTemplate, type Template } from './template.js';
+
+/** What a regex entry turns out to be once translated. */
+export type RegexState =
+  | { kind: 'ok'; re: RegExp; nestedUnbounded: boolean }
+  | { kind: 'dropped'; issue: MapIssue }
+  | { kind: 'unsupported'; message: string };
 
 export type CompiledEntry =
   | { kind: 'literal'; index: number; record: MapRecord; template: Template }
-  | { kind: 'regex'; index: number; record: MapRecord; template: Template; re: RegExp; nestedUnbounded: boolean }
+  | { kind: 'regex'; index: number; record: MapRecord; template: Template; state?: RegexState }
   | { kind: 'unsupported'; index: number; record: MapRecord; template: Template; message: string };
 
 /** Regex entries whose matches must start with a known literal, bucketed by that literal's length. */
@@ -30,8 +41,6 @@ export interface MethodTable {
 
 export interface CompiledMap {
   methods: Map<string, MethodTable>;
-  /** Lines dropped at compile time (PCRE2 would reject the regex). */
-  issues: MapIssue[];
 }
 
 const emptyIndex = (): PrefixIndex => ({ lengths: [], byLength: new Map() });
@@ -49,44 +58,59 @@ function addToIndex(ix: PrefixIndex, prefix: string, index: number): void {
   else bucket.set(prefix, [index]);
 }
 
-function compileEntry(record: MapRecord, index: number, issues: MapIssue[]): { entry: CompiledEntry; prefix: string | null; caseless: boolean } | null {
-  const template = parseTemplate(record.canonical);
-  const unsupported = (message: string) => ({
-    entry: { kind: 'unsupported' as const, index, record, template, message },
-    prefix: null,
-    caseless: false,
-  });
-  if (record.principal.includes('\0') || record.canonical.includes('\0'))
-    return unsupported('NUL byte in map entry (HTCondor truncates C strings there)');
-  if (!record.regex) return { entry: { kind: 'literal', index, record, template }, prefix: null, caseless: false };
+/** Translates a regex entry (once) and returns what it is. */
+export function regexState(entry: CompiledEntry & { kind: 'regex' }): RegexState {
+  if (entry.state) return entry.state;
+  const { record, template } = entry;
   const t = translatePcre2(record.principal, { caseless: record.caseless, ungreedy: record.ungreedy });
+  let state: RegexState;
   if (t.kind === 'pcre2-error') {
-    issues.push({
-      pos: record.pos,
-      severity: 'error',
-      code: 'MAPFILE_REGEX',
-      message: `PCRE2 rejects regex ${clip(JSON.stringify(textFromBinary(record.principal)))} at offset ${t.offset} (${t.message}); HTCondor ignores this entry`,
-      skipped: true,
-    });
-    return null;
+    const pattern = clip(JSON.stringify(textFromBinary(record.principal)));
+    state = {
+      kind: 'dropped',
+      issue: {
+        pos: record.pos,
+        severity: 'error',
+        code: 'MAPFILE_REGEX',
+        message: `PCRE2 rejects regex ${pattern} at offset ${t.offset} (${t.message}); HTCondor ignores this entry`,
+        skipped: true,
+      },
+    };
+  } else if (t.kind !== 'ok') {
+    state = { kind: 'unsupported', message: `unsupported PCRE2 construct ${t.message} at offset ${t.offset}` };
+  } else if (t.repeatedCapture && template.usesNumberedGroups) {
+    state = {
+      kind: 'unsupported',
+      message: 'unsupported PCRE2 construct: a capturing group inside a repeated group, used by the template (its value differs from PCRE2)',
+    };
+  } else {
+    try {
+      state = { kind: 'ok', re: new RegExp(t.source), nestedUnbounded: t.nestedUnbounded };
+    } catch (e) {
+      state = { kind: 'unsupported', message: `regex cannot be evaluated here (${clip((e as Error).message)})` };
+    }
   }
-  if (t.kind !== 'ok') return unsupported(`unsupported PCRE2 construct ${t.message} at offset ${t.offset}`);
-  if (t.repeatedCapture && template.usesNumberedGroups)
-    return unsupported('unsupported PCRE2 construct: capturing group inside a repeated group, used by the template (group values differ from PCRE2)');
-  let re: RegExp;
-  try {
-    re = new RegExp(t.source);
-  } catch (e) {
-    return unsupported(`regex cannot be evaluated here (${clip((e as Error).message)})`);
-  }
-  return {
-    entry: { kind: 'regex', index, record, template, re, nestedUnbounded: t.nestedUnbounded },
-    prefix: t.prefix,
-    caseless: t.prefixCaseless,
-  };
+  entry.state = state;
+  return state;
 }
 
-export function compileMap(records: readonly MapRecord[]): CompiledMap {
+function compileEntry(record: MapRecord, index: number): { entry: CompiledEntry; prefix: string | null } {
+  const template = parseTemplate(record.canonical);
+  if (record.principal.includes('\0') || record.canonical.includes('\0'))
+    return {
+      entry: { kind: 'unsupported', index, record, template, message: 'NUL byte in map entry (HTCondor truncates C strings there)' },
+      prefix: null,
+    };
+  if (!record.regex) return { entry: { kind: 'literal', index, record, template }, prefix: null };
+  return { entry: { kind: 'regex', index, record, template }, prefix: anchoredPrefix(record.principal, record.caseless) };
+}
+
+export interface CompileOptions {
+  /** Translate every regex now (`check`, `explain`); the issues of dropped lines are returned. */
+  eager?: boolean;
+}
+
+export function compileMap(records: readonly MapRecord[], opts: CompileOptions = {}): { map: CompiledMap; issues: MapIssue[] } {
   const methods = new Map<string, MethodTable>();
   const issues: MapIssue[] = [];
   for (const record of records) {
@@ -97,14 +121,18 @@ export function compileMap(records: readonly MapRecord[]): CompiledMap {
       methods.set(key, table);
     }
     const index = table.entries.length;
-    const compiled = compileEntry(record, index, issues);
-    if (!compiled) continue;
-    const { entry, prefix, caseless } = compiled;
+    const { entry, prefix } = compileEntry(record, index);
     table.entries.push(entry);
     if (entry.kind === 'literal') {
       if (!table.literals.has(record.principal)) table.literals.set(record.principal, index);
-    } else if (prefix === null) table.unindexed.push(index);
-    else addToIndex(caseless ? table.caselessPrefixes : table.prefixes, prefix, index);
+      continue;
+    }
+    if (entry.kind === 'regex' && opts.eager) {
+      const state = regexState(entry);
+      if (state.kind === 'dropped') issues.push(state.issue);
+    }
+    if (prefix === null) table.unindexed.push(index);
+    else addToIndex(record.caseless ? table.caselessPrefixes : table.prefixes, prefix, index);
   }
-  return { methods, issues };
+  return { map: { methods }, issues };
 }

@@ -4,7 +4,7 @@
  */
 import { asciiLower, asciiUpper, clip, textFromBinary, type Binary } from '../bytes.js';
 import { TokenmapError } from '../errors.js';
-import type { CompiledEntry, CompiledMap, MethodTable } from './compile.js';
+import { regexState, type CompiledEntry, type CompiledMap, type MethodTable } from './compile.js';
 import { applyTemplate, existingGroups } from './template.js';
 
 export interface MapMatch {
@@ -12,9 +12,11 @@ export interface MapMatch {
   canonical: Binary;
 }
 
-/** Which entry a lookup is running, so that an interrupted evaluation can name it. */
+/** What a lookup passed on its way: the entry it is running (an interrupted evaluation names it), and
+ * the entries it found PCRE2 would reject (HTCondor dropped those lines; the caller warns once each). */
 export interface LookupProbe {
   entry: CompiledEntry | null;
+  dropped: CompiledEntry[];
 }
 
 function candidatesFrom(ix: MethodTable['prefixes'], key: string, out: number[][]): void {
@@ -50,16 +52,23 @@ function finish(entry: CompiledEntry, groups: Binary[]): MapMatch {
 }
 
 /** Tests one entry; returns the groups that exist on a match, null otherwise. */
-export function matchEntry(entry: CompiledEntry, principal: Binary): Binary[] | null {
+export function matchEntry(entry: CompiledEntry, principal: Binary, probe?: LookupProbe): Binary[] | null {
   switch (entry.kind) {
     case 'literal':
       return entry.record.principal === principal ? [principal] : null;
     case 'unsupported':
       throw unsupportedError(entry);
     case 'regex': {
+      const fresh = entry.state === undefined;
+      const state = regexState(entry);
+      if (state.kind === 'dropped') {
+        if (fresh && probe) probe.dropped.push(entry);
+        return null;
+      }
+      if (state.kind === 'unsupported') throw new TokenmapError('MAPFILE_UNSUPPORTED', state.message, entry.record.pos);
       let m: RegExpExecArray | null;
       try {
-        m = entry.re.exec(principal);
+        m = state.re.exec(principal);
       } catch (e) {
         // V8 compiles lazily: a pattern too large for it fails on first use, not at construction.
         throw new TokenmapError('MAPFILE_UNSUPPORTED', `regex cannot be evaluated here (${clip((e as Error).message)})`, entry.record.pos);
@@ -81,7 +90,7 @@ export function lookup(map: CompiledMap, method: string, principal: Binary, prob
     if (index > literal) break;
     const entry = table.entries[index] as CompiledEntry;
     if (probe) probe.entry = entry;
-    const groups = matchEntry(entry, principal);
+    const groups = matchEntry(entry, principal, probe);
     if (groups) return finish(entry, groups);
   }
   if (literal === Infinity) return null;
@@ -95,10 +104,12 @@ export function lookupTrace(
   method: string,
   principal: Binary,
   visit: (entry: CompiledEntry, matched: boolean) => void,
+  probe?: LookupProbe,
 ): MapMatch | null {
   const table = methodTable(map, method);
   for (const entry of table?.entries ?? []) {
-    const groups = matchEntry(entry, principal);
+    if (probe) probe.entry = entry;
+    const groups = matchEntry(entry, principal, probe);
     visit(entry, groups !== null);
     if (groups) return finish(entry, groups);
   }

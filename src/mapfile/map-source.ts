@@ -8,6 +8,8 @@ import { translatePcre2 } from './pcre2.js';
 
 export interface MapSourceOptions {
   hashKeys: boolean;
+  /** Translate every regex at load (and report every dropped line); otherwise on first use. */
+  eager?: boolean;
   /** LOCAL_CONFIG_DIR_EXCLUDE_REGEXP (PCRE2 syntax); HTCondor's default when absent. */
   excludeRegexp?: string;
 }
@@ -15,7 +17,7 @@ export interface MapSourceOptions {
 export interface MapSource {
   path: string;
   map: CompiledMap;
-  /** Load and compile issues, in file order of discovery. */
+  /** Load issues, plus compile issues when eager (lazily found ones come from lookups). */
   issues: MapIssue[];
   files: string[];
 }
@@ -29,6 +31,6 @@ export function compileExclude(pattern: string): RegExp {
 export function loadMapSource(path: string, reader: MapReader, opts: MapSourceOptions): MapSource {
   const exclude = compileExclude(opts.excludeRegexp ?? DEFAULT_EXCLUDE);
   const loaded = loadMapFile(binaryFromText(path), reader, { hashKeys: opts.hashKeys, exclude });
-  const map = compileMap(loaded.records);
-  return { path, map, issues: [...loaded.issues, ...map.issues], files: loaded.files };
+  const { map, issues } = compileMap(loaded.records, { eager: opts.eager });
+  return { path, map, issues: [...loaded.issues, ...issues], files: loaded.files };
 }

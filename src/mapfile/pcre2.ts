@@ -48,6 +48,17 @@ type Node =
 
 type GroupKind = 'cap' | 'non' | 'la' | 'nla' | 'lb' | 'nlb';
 
+/** What one item of the pattern produced: usually one node; `\\Q...\\E` gives several, comments none. */
+type Item = Node | Node[];
+const NOTHING: Node[] = [];
+
+/** Nodes are immutable, so literal nodes are shared: a big map file parses millions of literal bytes. */
+const LITS: Node[][] = [[], []];
+function litNode(b: number, ci: boolean): Node {
+  const table = LITS[ci ? 1 : 0] as Node[];
+  return (table[b] ??= { t: 'lit', b, ci });
+}
+
 interface Flags {
   i: boolean;
   s: boolean;
@@ -129,7 +140,14 @@ const UNSUPPORTED_ESCAPE: Record<string, string> = {
 const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
 const isOctal = (c: string | undefined) => c !== undefined && c >= '0' && c <= '7';
 const isHex = (c: string | undefined) => c !== undefined && /^[0-9A-Fa-f]$/.test(c);
-const isAlnum = (c: string) => /^[A-Za-z0-9]$/.test(c);
+const isAlnumByte = (b: number) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
+const isAlnum = (c: string) => isAlnumByte(c.charCodeAt(0));
+
+/** Bytes that stand for themselves outside a class (everything but the metacharacters). */
+const ORDINARY = new Uint8Array(256).fill(1);
+for (const c of '\\^$.|?*+()[{') ORDINARY[ch(c)] = 0;
+const QUANTIFIER_START = new Uint8Array(256);
+for (const c of '*+?{') QUANTIFIER_START[ch(c)] = 1;
 
 const QUANT_STRICT = /^\{(\d+)(,(\d*))?\}/;
 /** Forms that PCRE2 10.43+ reads as quantifiers but 10.42 reads as literal text. */
@@ -170,17 +188,49 @@ class Parser {
         continue;
       }
       const seq = alts[alts.length - 1] as Node[];
+      if (this.literalRun(seq)) continue;
       this.parseQuantifier(seq, this.parseAtom());
     }
     return alts;
   }
 
-  private parseQuantifier(seq: Node[], atoms: Node[]): void {
+  /**
+   * The common case, fast: a run of ordinary bytes and escaped punctuation (`\\.` `\\/` `\\:` ...), all literal
+   * bytes. A byte followed by a quantifier is left to the general path, which binds the quantifier.
+   */
+  private literalRun(seq: Node[]): boolean {
+    const p = this.p;
+    const ci = this.flags.i;
+    let i = this.pos;
+    for (;;) {
+      const code = p.charCodeAt(i);
+      let byte: number;
+      let len: number;
+      if (code === 0x5c) {
+        byte = p.charCodeAt(i + 1);
+        if (Number.isNaN(byte) || isAlnumByte(byte)) break;
+        len = 2;
+      } else if (ORDINARY[code] === 1) {
+        byte = code;
+        len = 1;
+      } else break; // also the end of the pattern (NaN)
+      if (QUANTIFIER_START[p.charCodeAt(i + len)] === 1) break;
+      seq.push(litNode(byte, ci));
+      i += len;
+    }
+    const advanced = i > this.pos;
+    this.pos = i;
+    return advanced;
+  }
+
+  private parseQuantifier(seq: Node[], item: Item): void {
     const q = this.readQuantifier();
     if (!q) {
-      seq.push(...atoms);
+      if (Array.isArray(item)) seq.push(...item);
+      else seq.push(item);
       return;
     }
+    const atoms = Array.isArray(item) ? item.slice() : [item];
     const target = atoms.pop();
     if (!target) this.unsupported('quantifier that follows no item', q.at);
     if (target.t === 'assert' || (target.t === 'group' && target.kind !== 'cap' && target.kind !== 'non'))
@@ -232,23 +282,23 @@ class Parser {
   }
 
   /** Returns the nodes an item produced; a following quantifier applies to the last one only. */
-  private parseAtom(): Node[] {
+  private parseAtom(): Item {
     const p = this.p;
     const c = p[this.pos] as string;
     switch (c) {
       case '(':
         return this.parseGroup();
       case '[':
-        return [{ t: 'set', set: this.parseClass() }];
+        return { t: 'set', set: this.parseClass() };
       case '.':
         this.pos++;
-        return [{ t: 'set', set: this.flags.s ? ANY : NOT_LF }];
+        return { t: 'set', set: this.flags.s ? ANY : NOT_LF };
       case '^':
         this.pos++;
-        return [{ t: 'assert', js: '^', anchor: true }];
+        return { t: 'assert', js: '^', anchor: true };
       case '$':
         this.pos++;
-        return [{ t: 'assert', js: '(?=\\n?$)', anchor: false }];
+        return { t: 'assert', js: '(?=\\n?$)', anchor: false };
       case '\\':
         return this.parseEscape();
       case '*':
@@ -260,15 +310,15 @@ class Parser {
         if (c === '{' && QUANT_STRICT.test(p.slice(this.pos, this.pos + 40)))
           this.unsupported('quantifier that follows no item');
         this.pos++;
-        return [this.lit(ch(c))];
+        return this.lit(ch(c));
     }
   }
 
   private lit(b: number): Node {
-    return { t: 'lit', b, ci: this.flags.i };
+    return litNode(b, this.flags.i);
   }
 
-  private parseGroup(): Node[] {
+  private parseGroup(): Item {
     const p = this.p;
     const open = this.pos;
     this.pos++;
@@ -284,7 +334,7 @@ class Parser {
         if (close < 0) this.error('missing ) after (?# comment', open);
         this.pos = close + 1;
         if (this.peekQuantifier()) this.unsupported('quantifier after a (?#...) comment', this.pos);
-        return [];
+        return NOTHING;
       }
       if (c === ':') {
         kind = 'non';
@@ -339,7 +389,7 @@ class Parser {
           // (?i) applies from here to the end of the enclosing group, later alternatives included.
           this.flags = next;
           if (this.peekQuantifier()) this.unsupported('quantifier after an inline option setting', this.pos);
-          return [];
+          return NOTHING;
         }
         kind = 'non';
         localFlags = next;
@@ -359,40 +409,40 @@ class Parser {
           this.unsupported('lookbehind that is not of fixed length (accepted or not depending on the PCRE2 version)', open);
       }
     }
-    return [node];
+    return node;
   }
 
-  private parseEscape(): Node[] {
+  private parseEscape(): Item {
     const p = this.p;
     const at = this.pos;
     const c = p[this.pos + 1];
     if (c === undefined) this.error('\\ at end of pattern', at);
     this.pos += 2;
     if (c === 'Q') return this.quoted().map((b) => this.lit(b));
-    if (c === 'E') return [];
+    if (c === 'E') return NOTHING;
     const set = CLASS_ESCAPES[c];
-    if (set) return [{ t: 'set', set }];
+    if (set) return { t: 'set', set };
     switch (c) {
       case 'N':
         if (p.startsWith('{U+', this.pos)) this.error('\\N{U+hhhh} is not supported in non-UTF mode', at);
         if (p[this.pos] === '{' && !QUANT_STRICT.test(p.slice(this.pos, this.pos + 40)))
           this.unsupported('\\N{...}', at);
-        return [{ t: 'set', set: NOT_LF }];
+        return { t: 'set', set: NOT_LF };
       case 'b':
-        return [{ t: 'assert', js: '\\b', anchor: false }];
+        return { t: 'assert', js: '\\b', anchor: false };
       case 'B':
-        return [{ t: 'assert', js: '\\B', anchor: false }];
+        return { t: 'assert', js: '\\B', anchor: false };
       case 'A':
       case 'G':
-        return [{ t: 'assert', js: '^', anchor: true }];
+        return { t: 'assert', js: '^', anchor: true };
       case 'z':
-        return [{ t: 'assert', js: '$', anchor: false }];
+        return { t: 'assert', js: '$', anchor: false };
       case 'Z':
-        return [{ t: 'assert', js: '(?=\\n?$)', anchor: false }];
+        return { t: 'assert', js: '(?=\\n?$)', anchor: false };
     }
-    if (c >= '1' && c <= '9') return [this.lit(this.backrefOrOctal(at))];
+    if (c >= '1' && c <= '9') return this.lit(this.backrefOrOctal(at));
     const b = this.byteEscape(c, at, false);
-    return [this.lit(b)];
+    return this.lit(b);
   }
 
   /** `\1`-`\9` and `\ddd` outside a class: a back reference (unsupported) unless PCRE2 reads it as octal. */
@@ -627,8 +677,9 @@ function nodeLength(n: Node): number | null {
 
 // ---- emission ----
 
-const hex2 = (b: number) => '\\x' + b.toString(16).padStart(2, '0');
-const emitByte = (b: number) => (/[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : hex2(b));
+const HEX2 = Array.from({ length: 256 }, (_, b) => '\\x' + b.toString(16).padStart(2, '0'));
+const hex2 = (b: number) => HEX2[b] as string;
+const emitByte = (b: number) => (isAlnumByte(b) ? String.fromCharCode(b) : hex2(b));
 
 function emitSet(set: ByteSet): string {
   let out = '';
@@ -642,11 +693,15 @@ function emitSet(set: ByteSet): string {
   return `[${out}]`;
 }
 
-function emitLit(n: { b: number; ci: boolean }): string {
-  const c = String.fromCharCode(n.b);
-  if (n.ci && /[A-Za-z]/.test(c)) return `[${c.toUpperCase()}${c.toLowerCase()}]`;
-  return emitByte(n.b);
-}
+const isLetterByte = (b: number) => (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a;
+
+const LIT_SOURCE = [0, 1].map((ci) =>
+  Array.from({ length: 256 }, (_, b) =>
+    ci && isLetterByte(b) ? `[${String.fromCharCode(b & ~0x20)}${String.fromCharCode(b | 0x20)}]` : emitByte(b),
+  ),
+);
+
+const emitLit = (n: { b: number; ci: boolean }): string => (LIT_SOURCE[n.ci ? 1 : 0] as string[])[n.b] as string;
 
 function emit(n: Node): string {
   switch (n.t) {
@@ -657,8 +712,7 @@ function emit(n: Node): string {
     case 'assert':
       return n.js;
     case 'group': {
-      const open = { cap: '(', non: '(?:', la: '(?=', nla: '(?!', lb: '(?<=', nlb: '(?<!' }[n.kind];
-      return open + n.alts.map((a) => a.map(emit).join('')).join('|') + ')';
+      return GROUP_OPEN[n.kind] + emitAlts(n.alts) + ')';
     }
     case 'rep': {
       const inner = emit(n.node);
@@ -673,6 +727,18 @@ function emit(n: Node): string {
       return atom + q + (n.lazy && n.min !== n.max ? '?' : '');
     }
   }
+}
+
+const GROUP_OPEN: Record<GroupKind, string> = { cap: '(', non: '(?:', la: '(?=', nla: '(?!', lb: '(?<=', nlb: '(?<!' };
+
+function emitAlts(alts: Node[][]): string {
+  let out = '';
+  for (let a = 0; a < alts.length; a++) {
+    if (a > 0) out += '|';
+    const seq = alts[a] as Node[];
+    for (let k = 0; k < seq.length; k++) out += emit(seq[k] as Node);
+  }
+  return out;
 }
 
 function analyse(alts: Node[][]): { repeatedCapture: boolean; nestedUnbounded: boolean } {
@@ -701,12 +767,62 @@ function literalPrefix(alts: Node[][]): { prefix: string | null; caseless: boole
   for (let k = 1; k < seq.length; k++) {
     const n = seq[k] as Node;
     if (n.t !== 'lit') break;
-    const c = String.fromCharCode(n.b);
-    if (n.ci && /[A-Za-z]/.test(c)) caseless = true;
-    prefix += c;
+    if (n.ci && isLetterByte(n.b)) caseless = true;
+    prefix += String.fromCharCode(n.b);
   }
   if (!prefix) return { prefix: null, caseless: false };
   return { prefix: caseless ? prefix.replace(/[A-Z]/g, (x) => x.toLowerCase()) : prefix, caseless };
+}
+
+/**
+ * The literal bytes every match of a pattern must start with, found without translating it: a leading `^`
+ * (or `\\A`, `\\G`), then ordinary bytes and escaped punctuation, none of them quantified. It answers only
+ * when that is certain: a pattern holding a top-level `|`, a class, `\\Q`, a comment or a verb gives null.
+ * It agrees with `translatePcre2(...).prefix` on every pattern PCRE2 accepts (tested); on a pattern PCRE2
+ * rejects it may answer, which is harmless: such an entry never matches.
+ */
+export function anchoredPrefix(p: string, caseless: boolean): string | null {
+  let i: number;
+  if (p.charCodeAt(0) === 0x5e) i = 1;
+  else if (p[0] === '\\' && (p[1] === 'A' || p[1] === 'G')) i = 2;
+  else return null;
+  let prefix = '';
+  for (;;) {
+    const code = p.charCodeAt(i);
+    let byte: number;
+    let len: number;
+    if (code === 0x5c) {
+      byte = p.charCodeAt(i + 1);
+      if (Number.isNaN(byte) || isAlnumByte(byte)) break;
+      len = 2;
+    } else if (ORDINARY[code] === 1) {
+      byte = code;
+      len = 1;
+    } else break;
+    if (QUANTIFIER_START[p.charCodeAt(i + len)] === 1) break;
+    prefix += String.fromCharCode(byte);
+    i += len;
+  }
+  if (!prefix || !topLevelIsOneBranch(p)) return null;
+  return caseless ? prefix.replace(/[A-Z]/g, (x) => x.toLowerCase()) : prefix;
+}
+
+/** True when the pattern surely has no `|` outside parentheses; false when it has one or cannot tell. */
+function topLevelIsOneBranch(p: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i];
+    if (c === '\\') {
+      if (p[i + 1] === 'Q') return false;
+      i++;
+    } else if (c === '[') return false;
+    else if (c === '(') {
+      if (p[i + 1] === '*' || p.startsWith('?#', i + 1)) return false;
+      depth++;
+    } else if (c === ')') depth--;
+    else if (c === '|' && depth <= 0) return false;
+  }
+  return true;
 }
 
 /** Translates one PCRE2 pattern (a binary string, after map file escape processing). */
@@ -714,7 +830,7 @@ export function translatePcre2(pattern: string, options: Pcre2Options): Translat
   try {
     const parser = new Parser(pattern, { i: options.caseless, s: false, U: options.ungreedy });
     const { alts, groups } = parser.parse();
-    const source = alts.map((a) => a.map(emit).join('')).join('|');
+    const source = emitAlts(alts);
     const { prefix, caseless } = literalPrefix(alts);
     return { kind: 'ok', source, groups, ...analyse(alts), prefix, prefixCaseless: caseless };
   } catch (e) {

@@ -16,32 +16,25 @@ export interface Template {
 
 export function parseTemplate(text: Binary): Template {
   const parts: Part[] = [];
-  let lit = '';
   let usesNumberedGroups = false;
   let danglingBackslash = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (c !== '\\') {
-      lit += c;
-      continue;
-    }
+  let run = 0;
+  for (let i = text.indexOf('\\'); i >= 0; i = text.indexOf('\\', i)) {
     const next = text[i + 1];
     if (next === undefined) {
       danglingBackslash = true;
-      lit += c;
       break;
     }
-    i++;
     if (next >= '0' && next <= '9') {
-      if (lit) parts.push(lit);
-      lit = '';
+      if (i > run) parts.push(text.slice(run, i));
       parts.push(next.charCodeAt(0) - 48);
       if (next !== '0') usesNumberedGroups = true;
-    } else {
-      lit += c + next;
+      run = i + 2;
     }
+    // A backslash and any other byte are copied together (so `\\1` is not a substitution).
+    i += 2;
   }
-  if (lit) parts.push(lit);
+  if (run < text.length) parts.push(text.slice(run));
   return { parts, usesNumberedGroups, danglingBackslash };
 }
 

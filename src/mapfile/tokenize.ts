@@ -48,12 +48,15 @@ export function readField(line: Binary, offset: number, slashIsRegex = false): F
     return field;
   }
   const delim = form === 'quoted' ? '"' : '/';
+  // Copy runs between escapes with slice: building the value byte by byte makes deep ropes.
   let out = '';
   i++;
+  let run = i;
   field.terminated = false;
   while (i < line.length) {
     const c = line[i] as string;
     if (c === delim) {
+      out += line.slice(run, i);
       i++;
       field.terminated = true;
       if (form === 'slash') {
@@ -68,21 +71,24 @@ export function readField(line: Binary, offset: number, slashIsRegex = false): F
       break;
     }
     if (c === '\\') {
+      out += line.slice(run, i);
       if (i + 1 >= line.length) {
         // HTCondor appends the string's NUL terminator here; tokenmap refuses the line instead.
         field.backslashAtEof = true;
         i++;
+        run = i;
         break;
       }
       const next = line[i + 1] as string;
-      if (next !== delim && next !== '\\') out += '\\';
-      out += next;
+      // \<delim> and \\ drop the backslash; any other pair keeps both bytes.
+      out += next === delim || next === '\\' ? next : c + next;
       i += 2;
+      run = i;
       continue;
     }
-    out += c;
     i++;
   }
+  if (!field.terminated && !field.backslashAtEof) out += line.slice(run, i);
   field.value = out;
   field.end = i;
   return field;
