@@ -2,6 +2,7 @@
  * The commands of shared/spec/cli.md. Each `run` imports its implementation when it runs, so that a
  * callout parses one bundle but evaluates only the modules its decision needs.
  */
+import { DEADLINE_OPTION, SOURCE_OPTIONS } from './evaluation-options.js';
 import { argument, option, positiveSeconds, type CommandSpec } from './spec.js';
 
 export const COMMANDS: CommandSpec[] = [
@@ -26,5 +27,53 @@ export const COMMANDS: CommandSpec[] = [
     args: [argument('<principal...>', 'principals to look up, or - to read them from stdin')],
     hot: true,
     run: async (args, opts, io) => (await import('./lookup.js')).runLookup(args, opts as never, io),
+  },
+  {
+    name: 'htcondor-plugin',
+    summary: 'HTCondor-CE SciTokens mapping plugin (SEC_SCITOKENS_PLUGIN_<NAME>_COMMAND)',
+    description:
+      "Speaks HTCondor's SciTokens plugin protocol: the token payload JSON on stdin (read to EOF, at most\n" +
+      '64 KiB), or the BEARER_TOKEN_0_* environment when stdin is empty. Exit 0 with the identity and a\n' +
+      'newline on stdout, 1 to decline (HTCondor tries the next plugin), 2 to fail the authentication.\n' +
+      '`-c FILE` alone replaces the EGI check-in-validator plugin with its configuration file unchanged.\n' +
+      'Wiring: tokenmap snippet htcondor-ce.',
+    options: [...SOURCE_OPTIONS, DEADLINE_OPTION],
+    args: [],
+    hot: true,
+    run: async (args, opts, io, argv) => (await import('./htcondor-plugin.js')).runHtcondorPlugin(args, opts, io, argv),
+  },
+  {
+    name: 'arc-plugin',
+    summary: 'ARC CE mapping / authorisation plugin (map_with_plugin, [authgroup] plugin)',
+    description:
+      'For `[mapping] map_with_plugin = GROUP TIMEOUT /usr/bin/tokenmap arc-plugin ... %D` and\n' +
+      '`[authgroup] plugin = TIMEOUT /usr/bin/tokenmap arc-plugin ...`. Claims come from BEARER_TOKEN_0_*\n' +
+      '(ARC 7); without them SUBJECT (%D, `<iss>/<sub>`, ARC 6) is compared whole with rules that pin an\n' +
+      'issuer and a subject. Never reads stdin. Exit 0 with `user` or `user:group` and no trailing newline,\n' +
+      '1 no mapping, 2 error (FAILURE for map_with_plugin). Wiring: tokenmap snippet arc.',
+    options: [...SOURCE_OPTIONS, DEADLINE_OPTION],
+    args: [argument('[SUBJECT]', "ARC's %D: <iss>/<sub> for a token client (ARC 6)")],
+    hot: true,
+    run: async (args, opts, io, argv) => (await import('./arc-plugin.js')).runArcPlugin(args, opts, io, argv),
+  },
+  {
+    name: 'explain',
+    summary: 'dry run: why a token maps (or not), rule by rule, as each CE would see it',
+    description:
+      "Shows the token's claims and state, each rule considered in order with why it matched or not, and\n" +
+      'the result as HTCondor (user@domain, after plugins) and ARC (user[:group]) would see it. With no\n' +
+      'token argument, the token is found by WLCG Bearer Token Discovery (BEARER_TOKEN, BEARER_TOKEN_FILE,\n' +
+      '$XDG_RUNTIME_DIR/bt_u$UID, /tmp/bt_u$UID). Signatures are not verified by this version.\n' +
+      'Exit 0 mapped, 1 not mapped or token rejected, 2 error.',
+    options: [
+      ...SOURCE_OPTIONS,
+      DEADLINE_OPTION,
+      option('--json', 'print the decision as JSON (schemas/decision.schema.json)'),
+      option('--at <time>', 'evaluate at this time (Unix seconds or ISO 8601) instead of now'),
+      option('--token-file <file>', 'read the token (compact JWT) from this file'),
+      option('--claims <file>', 'a JSON claims set (a decoded payload) instead of a token'),
+    ],
+    args: [argument('[TOKEN]', 'the token (compact JWT); never logged')],
+    run: async (args, opts, io, argv) => (await import('./explain.js')).runExplain(args, opts, io, argv),
   },
 ];

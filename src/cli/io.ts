@@ -7,6 +7,8 @@ import { writeSync } from 'node:fs';
 export interface CliStdin {
   isTTY: boolean;
   stream: AsyncIterable<Buffer | string>;
+  /** Stop reading and release the descriptor, so that an unfinished writer cannot keep the process alive. */
+  close(): void;
 }
 
 export interface CliIo {
@@ -48,7 +50,7 @@ export function processIo(): CliIo {
     out,
     err: (line) => err(line + '\n'),
     env: process.env,
-    stdin: () => ({ isTTY: process.stdin.isTTY === true, stream: process.stdin }),
+    stdin: () => ({ isTTY: process.stdin.isTTY === true, stream: process.stdin, close: () => void process.stdin.destroy() }),
     now: () => Date.now(),
   };
 }

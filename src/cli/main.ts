@@ -14,7 +14,7 @@ async function viaCommander(argv: string[], io: CliIo): Promise<number> {
   const { buildProgram } = await import('./program.js');
   let job: Promise<number> | undefined;
   try {
-    await buildProgram(COMMANDS, io, VERSION, (j) => (job = j)).parseAsync(argv, { from: 'user' });
+    await buildProgram(COMMANDS, io, VERSION, argv.slice(1), (j) => (job = j)).parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
     const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
@@ -28,7 +28,7 @@ export async function main(argv: string[] = process.argv.slice(2), io: CliIo = p
   try {
     const spec = COMMANDS.find((c) => c.hot && c.name === argv[0]);
     const fast = spec ? parseFast(spec, argv.slice(1)) : null;
-    if (spec && fast) return await spec.run(fast.args, fast.opts, io);
+    if (spec && fast) return await spec.run(fast.args, fast.opts, io, argv.slice(1));
     return await viaCommander(argv, io);
   } catch (e) {
     return reportFailure(io, e);

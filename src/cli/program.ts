@@ -25,6 +25,7 @@ export function buildProgram(
   specs: readonly CommandSpec[],
   io: CliIo,
   version: string,
+  argv: readonly string[],
   onRun: (job: Promise<number>) => void,
 ): Command {
   const program = new Command('tokenmap')
@@ -52,7 +53,7 @@ export function buildProgram(
         const v = params[i];
         return v === undefined ? [] : Array.isArray(v) ? (v as string[]) : [v as string];
       });
-      onRun(spec.run(args, opts, io));
+      onRun(spec.run(args, opts, io, argv));
     });
   }
   return program;

@@ -37,7 +37,8 @@ export interface CommandSpec {
   args: ArgumentSpec[];
   /** Called once per authentication: parse without commander when the argv is plain. */
   hot?: boolean;
-  run(args: string[], opts: Record<string, unknown>, io: CliIo): Promise<number>;
+  /** `argv` is the command's own arguments as given (the order of repeated rule-source flags matters). */
+  run(args: string[], opts: Record<string, unknown>, io: CliIo, argv: readonly string[]): Promise<number>;
 }
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -72,6 +72,7 @@ export async function runMain(args: string[], opts: { stdin?: string | Buffer; e
       stream: (async function* () {
         if (opts.stdin !== undefined) yield Buffer.from(opts.stdin);
       })(),
+      close: () => {},
     }),
     now: () => Date.now(),
   };

@@ -1,0 +1,110 @@
+/**
+ * Claims: one normalised, immutable model of what a token asserts, whatever the CE handed over. Every
+ * input adapter (from-payload, from-env, from-subject, from-jwt) produces it or throws ClaimsInvalid;
+ * nothing downstream reads raw JSON or the environment again.
+ */
+import { TokenmapError } from '../errors.js';
+import { parseEntitlement, type Entitlement } from './entitlement.js';
+import { splitScope } from './scope.js';
+
+export type ClaimsSource = 'payload' | 'env-htcondor' | 'env-arc' | 'subject' | 'jwt' | 'claims-file';
+
+export interface Claims {
+  readonly source: ClaimsSource;
+  /** Absent only when all ARC 6 gives is its `%D` subject. */
+  readonly iss?: string;
+  readonly sub?: string;
+  readonly aud: readonly string[];
+  readonly audPresent: boolean;
+  readonly scope?: string;
+  /** `scope` split on spaces (WLCG): the capabilities. */
+  readonly scopes: readonly string[];
+  /** The scope items check-in-validator sees: the raw string split on runs of whitespace (stdin), or HTCondor's / ARC's SCOPE_<i>. */
+  readonly validatorScopes: readonly string[];
+  /** `wlcg.groups` entries that follow the profile grammar, in order. */
+  readonly groups: readonly string[];
+  /** `wlcg.groups` entries ignored because they break the grammar. */
+  readonly ignoredGroups: readonly string[];
+  /** From `eduperson_entitlement`, or derived from scope items when that claim is absent or empty. */
+  readonly entitlements: readonly Entitlement[];
+  readonly vopersonId?: string;
+  /** check-in-validator's unique id: `voperson_id` when that claim exists, else `sub`. */
+  readonly uniqueId?: string;
+  readonly jti?: string;
+  readonly exp?: number;
+  readonly nbf?: number;
+  readonly iat?: number;
+  readonly wlcgVer?: string;
+  readonly ver?: string;
+  /** ARC's identity string `<iss>/<sub>` (`%D`, X509_SUBJECT_NAME); never split. */
+  readonly arcSubject?: string;
+  /** Time claims could be read (not in environment mode). */
+  readonly hasTimes: boolean;
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+export class ClaimsInvalid extends TokenmapError {
+  constructor(message: string) {
+    super('CLAIMS_INVALID', message);
+  }
+}
+
+const GROUP = /^(\/[a-zA-Z0-9][a-zA-Z0-9_.-]*)+$/;
+const ENTITLEMENT_SCOPE = /^(eduperson_entitlement|eduperson_entitlement_jwt):(.+)$/;
+
+/** The typed fields every adapter extracts before assembly. */
+export interface ClaimFields {
+  iss?: string;
+  sub?: string;
+  aud?: string[];
+  scope?: string;
+  validatorScopes?: string[];
+  groups?: string[];
+  entitlements?: string[];
+  vopersonId?: string;
+  jti?: string;
+  exp?: number;
+  nbf?: number;
+  iat?: number;
+  wlcgVer?: string;
+  ver?: string;
+  arcSubject?: string;
+}
+
+export function assembleClaims(f: ClaimFields, source: ClaimsSource, raw: Record<string, unknown>, hasTimes: boolean): Claims {
+  const scopes = f.scope === undefined ? [] : splitScope(f.scope);
+  const asserted = f.entitlements ?? [];
+  const entitlements =
+    asserted.length > 0
+      ? asserted.map((e) => parseEntitlement(e))
+      : scopes.flatMap((s) => {
+          const m = ENTITLEMENT_SCOPE.exec(s);
+          return m ? [parseEntitlement(m[2] as string, true)] : [];
+        });
+  const groups = f.groups ?? [];
+  const arcSubject = f.arcSubject ?? (f.iss !== undefined && f.sub !== undefined ? `${f.iss}/${f.sub}` : undefined);
+  return Object.freeze({
+    source,
+    iss: f.iss,
+    sub: f.sub,
+    aud: Object.freeze(f.aud ?? []),
+    audPresent: f.aud !== undefined && f.aud.length > 0,
+    scope: f.scope,
+    scopes: Object.freeze(scopes),
+    validatorScopes: Object.freeze(f.validatorScopes ?? (f.scope === undefined ? [] : f.scope.split(/\s+/).filter(Boolean))),
+    groups: Object.freeze(groups.filter((g) => GROUP.test(g))),
+    ignoredGroups: Object.freeze(groups.filter((g) => !GROUP.test(g))),
+    entitlements: Object.freeze(entitlements),
+    vopersonId: f.vopersonId,
+    uniqueId: f.vopersonId ?? f.sub,
+    jti: f.jti,
+    exp: f.exp,
+    nbf: f.nbf,
+    iat: f.iat,
+    wlcgVer: f.wlcgVer,
+    ver: f.ver,
+    arcSubject,
+    hasTimes,
+    raw: Object.freeze(raw),
+  });
+}

@@ -1,0 +1,28 @@
+/**
+ * Audience acceptance (shared/spec/tokens.md §8): any `aud` element exactly equal to an accepted value;
+ * the "any" values only for their own profile and only where enabled; a missing audience only where the
+ * rule or the site says so.
+ */
+import type { Claims } from '../claims/claims.js';
+import { profileOf } from '../claims/validate.js';
+
+export const WLCG_ANY = 'https://wlcg.cern.ch/jwt/v1/any';
+export const SCITOKENS_ANY = 'ANY';
+
+export interface AudiencePolicy {
+  accept: readonly string[];
+  wlcgAny: boolean;
+  scitokensAny: boolean;
+  missingOk: boolean;
+}
+
+/** null when accepted, else why not. */
+export function audienceRefusal(c: Claims, p: AudiencePolicy): string | null {
+  if (!c.audPresent) return p.missingOk ? null : 'the token has no audience (aud) and this rule does not accept that';
+  for (const a of c.aud) if (p.accept.includes(a)) return null;
+  const profile = 'profile' in profileOf(c) ? (profileOf(c) as { profile: string }).profile : 'none';
+  if (p.wlcgAny && profile === 'wlcg' && c.aud.includes(WLCG_ANY)) return null;
+  if (p.scitokensAny && profile === 'scitokens:2.0' && c.aud.includes(SCITOKENS_ANY)) return null;
+  if (p.accept.length === 0 && !p.wlcgAny && !p.scitokensAny) return 'no accepted audience is configured for this rule';
+  return `audience ${JSON.stringify(c.aud)} is not one of ${JSON.stringify(p.accept)}`;
+}
