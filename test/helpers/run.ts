@@ -60,20 +60,27 @@ export interface MainResult {
   stderr: string;
 }
 
-export async function runMain(args: string[], opts: { stdin?: string | Buffer; env?: Record<string, string> } = {}): Promise<MainResult> {
+export interface MainOptions {
+  stdin?: string | Buffer;
+  /** Fail the test if the command so much as asks for stdin (arc-plugin must not). */
+  stdinForbidden?: boolean;
+  env?: Record<string, string>;
+}
+
+export async function runMain(args: string[], opts: MainOptions = {}): Promise<MainResult> {
   const out: string[] = [];
   const err: string[] = [];
   const io: CliIo = {
     out: (d) => void out.push(typeof d === 'string' ? d : Buffer.from(d).toString('latin1')),
     err: (l) => void err.push(l + '\n'),
     env: opts.env ?? {},
-    stdin: () => ({
-      isTTY: false,
-      stream: (async function* () {
+    stdin: () => {
+      if (opts.stdinForbidden) throw new Error('stdin was touched');
+      const stream = (async function* () {
         if (opts.stdin !== undefined) yield Buffer.from(opts.stdin);
-      })(),
-      close: () => {},
-    }),
+      })();
+      return { isTTY: false, stream, close: () => {} };
+    },
     now: () => Date.now(),
   };
   const code = await main(args, io);
