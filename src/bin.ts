@@ -1,7 +1,3 @@
-// The bundle entry (dist/tokenmap.cjs). main() never exits the process itself: setting the exit code
-// lets Node flush stdout before it ends.
-import { main } from './cli/main.js';
-
-void main().then((code) => {
-  process.exitCode = code;
-});
+// The bundle entry (dist/tokenmap.cjs): exports main() for bin/tokenmap, which runs it. Loading the
+// bundle has no side effects, so the build can also load it to produce V8's code cache.
+export { main } from './cli/main.js';

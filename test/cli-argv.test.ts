@@ -5,7 +5,7 @@ import { parseFast } from '../src/cli/fast-argv.js';
 import { buildProgram } from '../src/cli/program.js';
 import type { CliIo } from '../src/cli/io.js';
 
-const quietIo: CliIo = { out: () => {}, err: () => {}, env: {}, stdin: () => ({ isTTY: true, stream: (async function* () {})(), close: () => {} }), now: () => 0 };
+const quietIo: CliIo = { out: () => {}, err: () => {}, env: {}, stdin: () => ({ isTTY: true, stream: (async function* () {})(), close: () => {} }), now: () => 0, self: 'tokenmap' };
 
 async function viaCommander(argv: string[]): Promise<{ args: string[]; opts: Record<string, unknown> } | null> {
   let seen: { args: string[]; opts: Record<string, unknown> } | null = null;

@@ -76,4 +76,16 @@ export const COMMANDS: CommandSpec[] = [
     args: [argument('[TOKEN]', 'the token (compact JWT); never logged')],
     run: async (args, opts, io, argv) => (await import('./explain.js')).runExplain(args, opts, io, argv),
   },
+  {
+    name: 'snippet',
+    summary: 'the configuration lines that wire this installation into HTCondor-CE or ARC',
+    description:
+      'Prints, for htcondor-ce: the mapfiles.d lines that hand the policy issuers over to PLUGIN:<name>, and the\n' +
+      'config.d knobs (SEC_SCITOKENS_PLUGIN_NAMES, SEC_SCITOKENS_PLUGIN_<NAME>_COMMAND, the foreign-issuer knobs\n' +
+      'EGI Check-in needs); for arc: the [authgroup] and [mapping] blocks with map_with_plugin and a TIMEOUT\n' +
+      "2 s above tokenmap's deadline. Paths are this installation's executable and configuration.",
+    options: [option('--config <file>', 'site configuration (default: $TOKENMAP_CONFIG, else /etc/tokenmap/tokenmap.ini)')],
+    args: [argument('<flavour>', 'htcondor-ce or arc')],
+    run: async (args, opts, io) => (await import('./snippet.js')).runSnippet(args, opts, io),
+  },
 ];

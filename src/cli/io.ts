@@ -1,4 +1,4 @@
-import { writeSync } from 'node:fs';
+import { fstatSync, readSync, writeSync, type Stats } from 'node:fs';
 
 /**
  * Everything a command touches outside itself, injected, so that commands can be run in process by tests
@@ -19,6 +19,8 @@ export interface CliIo {
   /** A function, so that a command that must never touch stdin (arc-plugin) never creates the stream. */
   stdin(): CliStdin;
   now(): number;
+  /** The path of the executable that is running (what a CE must be told to call). */
+  self: string;
 }
 
 /**
@@ -43,6 +45,30 @@ function writer(fd: 1 | 2): (data: string | Uint8Array) => void {
   };
 }
 
+/**
+ * Standard input. A terminal (or /dev/null) is a character device: nothing to read, and no need to load
+ * node:tty. A regular file is read synchronously: it always ends. A pipe goes through `process.stdin`,
+ * whose reads can be abandoned (destroy) when a writer never closes it; a blocking read on a worker
+ * thread could not be, and would even keep process.exit() from returning.
+ */
+function processStdin(): CliStdin {
+  let st: Stats | undefined;
+  try {
+    st = fstatSync(0);
+  } catch {
+    st = undefined; // no descriptor 0 at all: nothing to read
+  }
+  if (!st || st.isCharacterDevice()) return { isTTY: true, stream: (async function* () {})(), close: () => {} };
+  if (st.isFile()) {
+    const file = async function* (): AsyncGenerator<Buffer> {
+      const buf = Buffer.allocUnsafe(65536);
+      for (let n; (n = readSync(0, buf, 0, buf.length, null)) > 0; ) yield Buffer.from(buf.subarray(0, n));
+    };
+    return { isTTY: false, stream: file(), close: () => {} };
+  }
+  return { isTTY: false, stream: process.stdin, close: () => void process.stdin.destroy() };
+}
+
 export function processIo(): CliIo {
   const out = writer(1);
   const err = writer(2);
@@ -50,7 +76,8 @@ export function processIo(): CliIo {
     out,
     err: (line) => err(line + '\n'),
     env: process.env,
-    stdin: () => ({ isTTY: process.stdin.isTTY === true, stream: process.stdin, close: () => void process.stdin.destroy() }),
+    stdin: processStdin,
     now: () => Date.now(),
+    self: process.argv[1] ?? 'tokenmap',
   };
 }

@@ -82,6 +82,7 @@ export async function runMain(args: string[], opts: MainOptions = {}): Promise<M
       return { isTTY: false, stream, close: () => {} };
     },
     now: () => Date.now(),
+    self: BIN,
   };
   const code = await main(args, io);
   return { code, stdout: out.join(''), stderr: err.join('') };

@@ -1,0 +1,83 @@
+/**
+ * `tokenmap snippet htcondor-ce|arc`: the exact configuration lines that wire this installation into a CE,
+ * derived from the site configuration (which issuers hand over to tokenmap, the deadline).
+ */
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { TokenmapError } from '../errors.js';
+import { loadConfig, resolveConfigPath } from '../config/config.js';
+import { nodeReader } from '../io/node-reader.js';
+import { EXIT_OK } from './fail.js';
+import type { CliIo } from './io.js';
+
+const EGI_ISSUERS = ['https://aai.egi.eu/auth/realms/egi', 'https://aai-demo.egi.eu/auth/realms/egi', 'https://aai-dev.egi.eu/auth/realms/egi'];
+
+/** A map file regex for an issuer, written as OSG Topology writes them (every / escaped, anchored). */
+const issuerRegex = (iss: string) => '/^' + iss.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&').replace(/\//g, '\\/') + ',/';
+
+function absolute(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+export async function runSnippet(args: string[], opts: { config?: string }, io: CliIo): Promise<number> {
+  const flavour = args[0];
+  if (flavour !== 'htcondor-ce' && flavour !== 'arc') throw new TokenmapError('USAGE', 'snippet: say htcondor-ce or arc');
+  const configPath = absolute(resolveConfigPath(opts.config, io.env));
+  const { pipeline, settings } = loadConfig(configPath, nodeReader);
+  const bin = absolute(io.self);
+  for (const [what, p] of [['the tokenmap executable', bin], ['the configuration', configPath]])
+    if (/[\s"']/.test(p as string)) throw new TokenmapError('USAGE', `${what} path ${JSON.stringify(p)} holds whitespace or quotes, which neither CE's argument splitting keeps`);
+  const lines: string[] = [];
+  if (flavour === 'htcondor-ce') {
+    const name = pipeline.pluginNames[0] ?? [...pipeline.plugins.keys()][0] ?? 'TOKENMAP';
+    const issuers = [...new Set([...(pipeline.plugins.get(name.toUpperCase())?.rules ?? [])].map((r) => r.issuer))];
+    const foreign = issuers.filter((i) => EGI_ISSUERS.includes(i));
+    lines.push(
+      '# /etc/condor-ce/mapfiles.d/50-tokenmap.conf',
+      `# Tokens of these issuers are handed over to tokenmap (the [plugin ${name}] policies of ${configPath}).`,
+      ...issuers.map((iss) => `SCITOKENS ${issuerRegex(iss)} PLUGIN:${name}`),
+      '',
+      '# /etc/condor-ce/config.d/50-tokenmap.conf',
+      `SEC_SCITOKENS_PLUGIN_NAMES = ${name}`,
+      `SEC_SCITOKENS_PLUGIN_${name}_COMMAND = ${bin} htcondor-plugin --config ${configPath}`,
+      `# tokenmap bounds itself to ${settings.deadline} s ([limits] deadline); keep it below the authentication timeout.`,
+      `SEC_DEFAULT_AUTHENTICATION_TIMEOUT = ${Math.max(20, Math.ceil(settings.deadline) + 5)}`,
+    );
+    if (foreign.length)
+      lines.push(
+        '# EGI Check-in tokens carry no WLCG/SciTokens profile: HTCondor accepts them only as foreign tokens, and',
+        '# its default issuer list holds only the development instance.',
+        'SEC_SCITOKENS_ALLOW_FOREIGN_TOKEN_TYPES = True',
+        `SEC_SCITOKENS_FOREIGN_TOKEN_ISSUERS = ${foreign.join(', ')}`,
+      );
+    lines.push('# Then: condor_ce_reconfig');
+  } else {
+    const timeout = Math.ceil(settings.deadline) + 2;
+    const cmd = `${bin} arc-plugin --config ${configPath}`;
+    lines.push(
+      '# arc.conf: ARC 7 passes the token claims in BEARER_TOKEN_0_*; ARC 6 passes only %D (<iss>/<sub>),',
+      '# so under ARC 6 only rules that pin an issuer and a subject can map.',
+      `# TIMEOUT ${timeout} s is tokenmap's deadline (${settings.deadline} s) plus 2 s.`,
+      '',
+      '[authgroup:tokenmap]',
+      `plugin = ${timeout} ${cmd} %D`,
+      '',
+      '[mapping]',
+      `map_with_plugin = tokenmap ${timeout} ${cmd} %D`,
+      '# The default: a user tokenmap does not map stays unmapped (no later rule is tried).',
+      'policy_on_nomap = stop',
+      '',
+      '[arex/ws/jobs]',
+      'allowaccess = tokenmap',
+      '',
+      '# ARC 6 only: token authentication must be switched on.',
+      '# [authtokens]',
+    );
+  }
+  io.out(lines.join('\n') + '\n');
+  return EXIT_OK;
+}
