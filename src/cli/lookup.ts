@@ -20,9 +20,10 @@ export interface LookupOptions {
 
 /** The JSON line of cli.md, spaced exactly as written there. */
 export function lookupJson(principal: Binary, m: MapMatch | null): string {
-  const fields: [string, unknown][] = [['principal', textFromBinary(principal)], ['matched', m !== null]];
-  if (m) fields.push(['canonical', textFromBinary(m.canonical)], ['source', formatPos(m.entry.record.pos)]);
-  return '{' + fields.map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ') + '}\n';
+  const p = JSON.stringify(textFromBinary(principal));
+  if (!m) return `{"principal": ${p}, "matched": false}\n`;
+  const source = JSON.stringify(formatPos(m.entry.record.pos));
+  return `{"principal": ${p}, "matched": true, "canonical": ${JSON.stringify(textFromBinary(m.canonical))}, "source": ${source}}\n`;
 }
 
 export function warnIssue(io: CliIo, issue: MapIssue): void {

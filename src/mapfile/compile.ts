@@ -45,17 +45,28 @@ export interface CompiledMap {
 
 const emptyIndex = (): PrefixIndex => ({ lengths: [], byLength: new Map() });
 
+/**
+ * The key a regex is filed under: its literal prefix up to the first comma, the issuer of a SciTokens
+ * principal `<iss>,<sub>`. Shorter keys mean few distinct key lengths to try per lookup; the regexes of one
+ * issuer share a bucket and are told apart by running them.
+ */
+function indexKey(prefix: string): string {
+  const comma = prefix.indexOf(',');
+  return comma < 0 ? prefix : prefix.slice(0, comma + 1);
+}
+
 function addToIndex(ix: PrefixIndex, prefix: string, index: number): void {
-  let bucket = ix.byLength.get(prefix.length);
+  const key = indexKey(prefix);
+  let bucket = ix.byLength.get(key.length);
   if (!bucket) {
     bucket = new Map();
-    ix.byLength.set(prefix.length, bucket);
-    ix.lengths.push(prefix.length);
+    ix.byLength.set(key.length, bucket);
+    ix.lengths.push(key.length);
     ix.lengths.sort((a, b) => a - b);
   }
-  const list = bucket.get(prefix);
+  const list = bucket.get(key);
   if (list) list.push(index);
-  else bucket.set(prefix, [index]);
+  else bucket.set(key, [index]);
 }
 
 /** Translates a regex entry (once) and returns what it is. */
