@@ -41,7 +41,8 @@ export function buildProgram(
         'TOKENMAP_DEBUG=1 adds stack traces to error lines.',
     );
   for (const spec of specs) {
-    const cmd = program.command(spec.name).summary(spec.summary).description(spec.description);
+    // Descriptions are written as sentences; commander wraps them to the terminal.
+    const cmd = program.command(spec.name).summary(spec.summary).description(spec.description.replace(/\n/g, ' '));
     for (const o of spec.options) cmd.addOption(toOption(o));
     for (const a of spec.args) {
       const name = a.variadic ? `${a.name}...` : a.name;

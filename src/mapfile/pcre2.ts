@@ -149,6 +149,29 @@ for (const c of '\\^$.|?*+()[{') ORDINARY[ch(c)] = 0;
 const QUANTIFIER_START = new Uint8Array(256);
 for (const c of '*+?{') QUANTIFIER_START[ch(c)] = 1;
 
+/**
+ * Scans a run of literal bytes from `i`: ordinary bytes and escaped punctuation (`\\.` `\\/` `\\:` ...).
+ * A byte followed by a quantifier ends the run before it (the quantifier binds to it). Returns the end.
+ */
+function scanLiterals(p: string, i: number, onByte: (byte: number) => void): number {
+  for (;;) {
+    const code = p.charCodeAt(i);
+    let byte: number;
+    let len: number;
+    if (code === 0x5c) {
+      byte = p.charCodeAt(i + 1);
+      if (Number.isNaN(byte) || isAlnumByte(byte)) return i;
+      len = 2;
+    } else if (ORDINARY[code] === 1) {
+      byte = code;
+      len = 1;
+    } else return i; // a metacharacter, or the end of the pattern (NaN)
+    if (QUANTIFIER_START[p.charCodeAt(i + len)] === 1) return i;
+    onByte(byte);
+    i += len;
+  }
+}
+
 const QUANT_STRICT = /^\{(\d+)(,(\d*))?\}/;
 /** Forms that PCRE2 10.43+ reads as quantifiers but 10.42 reads as literal text. */
 const QUANT_LOOSE = /^\{[ \t]*\d*[ \t]*(,[ \t]*\d*[ \t]*)?\}/;
@@ -199,27 +222,10 @@ class Parser {
    * bytes. A byte followed by a quantifier is left to the general path, which binds the quantifier.
    */
   private literalRun(seq: Node[]): boolean {
-    const p = this.p;
     const ci = this.flags.i;
-    let i = this.pos;
-    for (;;) {
-      const code = p.charCodeAt(i);
-      let byte: number;
-      let len: number;
-      if (code === 0x5c) {
-        byte = p.charCodeAt(i + 1);
-        if (Number.isNaN(byte) || isAlnumByte(byte)) break;
-        len = 2;
-      } else if (ORDINARY[code] === 1) {
-        byte = code;
-        len = 1;
-      } else break; // also the end of the pattern (NaN)
-      if (QUANTIFIER_START[p.charCodeAt(i + len)] === 1) break;
-      seq.push(litNode(byte, ci));
-      i += len;
-    }
-    const advanced = i > this.pos;
-    this.pos = i;
+    const end = scanLiterals(this.p, this.pos, (byte) => seq.push(litNode(byte, ci)));
+    const advanced = end > this.pos;
+    this.pos = end;
     return advanced;
   }
 
@@ -787,22 +793,7 @@ export function anchoredPrefix(p: string, caseless: boolean): string | null {
   else if (p[0] === '\\' && (p[1] === 'A' || p[1] === 'G')) i = 2;
   else return null;
   let prefix = '';
-  for (;;) {
-    const code = p.charCodeAt(i);
-    let byte: number;
-    let len: number;
-    if (code === 0x5c) {
-      byte = p.charCodeAt(i + 1);
-      if (Number.isNaN(byte) || isAlnumByte(byte)) break;
-      len = 2;
-    } else if (ORDINARY[code] === 1) {
-      byte = code;
-      len = 1;
-    } else break;
-    if (QUANTIFIER_START[p.charCodeAt(i + len)] === 1) break;
-    prefix += String.fromCharCode(byte);
-    i += len;
-  }
+  scanLiterals(p, i, (byte) => (prefix += String.fromCharCode(byte)));
   if (!prefix || !topLevelIsOneBranch(p)) return null;
   return caseless ? prefix.replace(/[A-Z]/g, (x) => x.toLowerCase()) : prefix;
 }
