@@ -71,3 +71,13 @@ t.test('malformed tokens and claims are exit 2', async (t) => {
     t.notMatch(r.stderr, /\bat \S+:\d+/);
   }
 });
+
+t.test('a token whose iss lacks the trailing slash of an IAM map line: explain says so', async (t) => {
+  const dir = scratch();
+  const claims = join(dir, 'c.json');
+  const p = JSON.parse(readFileSync(join(TOKENS, 'atlas-production.json'), 'utf8'));
+  writeFileSync(claims, JSON.stringify({ ...p, iss: 'https://atlas-auth.web.cern.ch' }));
+  const r = await runBin(['explain', '--config', CONFIG, '--claims', claims]);
+  t.equal(r.code, 1);
+  t.match(r.stdout.toString(), /10-scitokens\.conf:6 would match if the issuer were "https:\/\/atlas-auth\.web\.cern\.ch\/": the token's iss differs only by a trailing slash/);
+});

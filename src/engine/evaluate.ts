@@ -7,6 +7,7 @@ import { binaryFromText, textFromBinary } from '../bytes.js';
 import { formatPos, type SourcePos } from '../errors.js';
 import type { Claims } from '../claims/claims.js';
 import { checkToken } from '../claims/validate.js';
+import type { CompiledMap } from '../mapfile/compile.js';
 import { lookup, lookupTrace, type LookupProbe } from '../mapfile/lookup.js';
 import { audienceRefusal } from '../policy/audience.js';
 import type { PolicyRule } from '../policy/parse.js';
@@ -112,6 +113,7 @@ class Evaluation {
     for (const e of probe.dropped) if (e.kind === 'regex' && e.state?.kind === 'dropped') this.notes.push(`${formatPos(e.state.issue.pos)}: ${e.state.issue.message}`);
     if (!m) {
       if (!this.opts.trace) this.step(label, label, 'no-match', `no SCITOKENS line matches ${JSON.stringify(`${c.iss},${c.sub}`)}`);
+      else this.slashHint(source.map.map, c.iss, c.sub);
       return null;
     }
     const pos = m.entry.record.pos;
@@ -128,6 +130,17 @@ class Evaluation {
     const refusal = accountRefusal(user, this.p.identity);
     if (refusal) return this.error('UNSAFE_IDENTITY', `${refusal}; map file line ${where}`, where);
     return this.done({ result: 'mapped', reason: `mapped by ${where}`, account: user, htcondor: `${user}@${domain}`, arc: user, rule: where });
+  }
+
+  /** explain: a map line that would match if the issuer's trailing slash were spelled the other way. */
+  slashHint(map: CompiledMap, iss: string, sub: string): void {
+    const other = iss.endsWith('/') ? iss.slice(0, -1) : `${iss}/`;
+    try {
+      const m = lookup(map, 'SCITOKENS', binaryFromText(`${other},${sub}`));
+      if (m) this.notes.push(`${formatPos(m.entry.record.pos)} would match if the issuer were ${JSON.stringify(other)}: the token's iss differs only by a trailing slash, which counts`);
+    } catch {
+      // an unsupported entry on the other spelling's path: no hint
+    }
   }
 
   run(): Decision {
