@@ -167,3 +167,11 @@ t.test('the audit log: one JSON line per decision, never the token', async (t) =
   t.match(lines[2], { ce: 'htcondor', result: 'error' });
   t.notMatch(readFileSync(log, 'utf8'), /compute\.create|client_id/, 'no payload content beyond iss, sub, jti');
 });
+
+t.test('a regex that backtracks for ever is cut by the callout deadline: exit 2 naming the line', async (t) => {
+  const file = put(scratch(), 'condor_mapfile', 'SCITOKENS /^https:\\/\\/slow\\.example,(a+)+$/ slow\n');
+  const r = await runBin(['htcondor-plugin', '--mapfile', file, '--deadline', '0.5'], { stdin: JSON.stringify({ iss: 'https://slow.example', sub: 'a'.repeat(40) + 'b' }) });
+  t.equal(r.code, 2);
+  t.match(r.stderr, /^tokenmap: \S+condor_mapfile:1: the decision exceeded the deadline \(\d+ ms left\) in this map line\n$/);
+  t.ok(r.ms < 4000, `cut after ${r.ms} ms`);
+});

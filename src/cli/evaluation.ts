@@ -8,6 +8,7 @@ import { loadConfig, resolveConfigPath, DEFAULT_DEADLINE_S, DEFAULT_STDIN_MAX, t
 import { DeadlineExceeded, runBounded } from '../engine/bounded.js';
 import type { Decision } from '../engine/decision.js';
 import { evaluate } from '../engine/evaluate.js';
+import type { LookupProbe } from '../mapfile/lookup.js';
 import { orderedSources, pipelineFromFlags } from '../engine/from-flags.js';
 import type { Pipeline } from '../engine/pipeline.js';
 import { nodeReader } from '../io/node-reader.js';
@@ -47,10 +48,12 @@ export function preparePipeline(opts: EvalOptions, argv: readonly string[], io: 
 /** Evaluates under what is left of the deadline; running out is a typed error (exit 2). */
 export function boundedEvaluate(p: Pipeline, claims: Claims, now: number, msLeft: number, trace = false): Decision {
   if (msLeft <= 0) throw new TokenmapError('DEADLINE', 'the deadline passed before the evaluation started');
+  const probe: LookupProbe = { entry: null, dropped: [] };
   try {
-    return runBounded(() => evaluate(p, claims, { now: now / 1000, trace }), msLeft);
+    return runBounded(() => evaluate(p, claims, { now: now / 1000, trace, probe }), msLeft);
   } catch (e) {
-    if (e instanceof DeadlineExceeded) throw new TokenmapError('DEADLINE', `the decision exceeded the deadline (${Math.round(msLeft)} ms left)`);
+    if (e instanceof DeadlineExceeded)
+      throw new TokenmapError('DEADLINE', `the decision exceeded the deadline (${Math.round(msLeft)} ms left)${probe.entry ? ' in this map line' : ''}`, probe.entry?.record.pos);
     throw e;
   }
 }

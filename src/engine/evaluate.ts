@@ -21,6 +21,8 @@ export interface EvaluateOptions {
   now: number;
   /** Record every rule considered (explain); the callout path records only the deciding one. */
   trace?: boolean;
+  /** Tells a caller that interrupts the evaluation which map line was running. */
+  probe?: LookupProbe;
 }
 
 const HTCONDOR_UNMAPPED = 'scitokens@unmapped';
@@ -106,11 +108,13 @@ class Evaluation {
       return null;
     }
     const principal = binaryFromText(`${c.iss},${c.sub}`);
-    const probe: LookupProbe = { entry: null, dropped: [] };
+    const probe: LookupProbe = this.opts.probe ?? { entry: null, dropped: [] };
     const m = this.opts.trace
       ? lookupTrace(source.map.map, 'SCITOKENS', principal, (e, ok) => this.step(formatPos(e.record.pos), label, ok ? 'matched' : 'no-match', ok ? `matches ${JSON.stringify(`${c.iss},${c.sub}`)}` : 'principal does not match'), probe)
       : lookup(source.map.map, 'SCITOKENS', principal, probe);
     for (const e of probe.dropped) if (e.kind === 'regex' && e.state?.kind === 'dropped') this.notes.push(`${formatPos(e.state.issue.pos)}: ${e.state.issue.message}`);
+    probe.dropped.length = 0;
+    probe.entry = null;
     if (!m) {
       if (!this.opts.trace) this.step(label, label, 'no-match', `no SCITOKENS line matches ${JSON.stringify(`${c.iss},${c.sub}`)}`);
       else this.slashHint(source.map.map, c.iss, c.sub);

@@ -1,0 +1,48 @@
+// `tokenmap snippet`: the lines printed must wire this installation in exactly (they are pasted as is).
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { put, scratch } from './helpers/files.js';
+import { BIN, ROOT, runBin } from './helpers/run.js';
+
+const CONFIG = join(ROOT, 'mapfiles/tokenmap.ini');
+
+t.test('htcondor-ce: map lines that hand the policy issuers over, and the plugin knobs', async (t) => {
+  const r = await runBin(['snippet', 'htcondor-ce', '--config', CONFIG]);
+  t.equal(r.code, 0);
+  const out = r.stdout.toString();
+  t.match(out, /^SEC_SCITOKENS_PLUGIN_NAMES = TOKENMAP$/m);
+  t.match(out, new RegExp(`^SEC_SCITOKENS_PLUGIN_TOKENMAP_COMMAND = \\S+/bin/tokenmap htcondor-plugin --config ${CONFIG.replace(/[.]/g, '\\.')}$`, 'm'));
+  t.match(out, /^SEC_SCITOKENS_FOREIGN_TOKEN_ISSUERS = https:\/\/aai\.egi\.eu\/auth\/realms\/egi$/m);
+  t.match(out, /^SEC_SCITOKENS_ALLOW_FOREIGN_TOKEN_TYPES = True$/m);
+  // The printed map lines, used as a map file, send those issuers to the plugin and nothing else.
+  const mapLines = out.split('\n').filter((l) => l.startsWith('SCITOKENS ')).join('\n') + '\n';
+  const mapfile = put(scratch(), 'mapfile', mapLines);
+  const lookup = await runBin(['lookup', '--mapfile', mapfile, 'https://aai.egi.eu/auth/realms/egi,x@egi.eu', 'https://cilogon.org/fermilab,p', 'https://aai.egi.eu/auth/realms/egiX,x']);
+  t.same(lookup.stdout.toString().trim().split('\n').map((l) => JSON.parse(l).canonical ?? null), ['PLUGIN:TOKENMAP', 'PLUGIN:TOKENMAP', null]);
+});
+
+t.test('arc: the blocks, with a TIMEOUT 2 s above the deadline and the subject argument', async (t) => {
+  const dir = scratch();
+  const config = put(dir, 'tokenmap.ini', readFileSync(CONFIG, 'utf8').replace('deadline = 5', 'deadline = 8').replace('source[] = mapfile:condor_mapfile', `source[] = mapfile:${ROOT}mapfiles/condor_mapfile`).replace('policy[] = policies.d/', `policy[] = ${ROOT}mapfiles/policies.d/`));
+  const r = await runBin(['snippet', 'arc', '--config', config]);
+  t.equal(r.code, 0);
+  const out = r.stdout.toString();
+  t.match(out, /^\[authgroup:tokenmap\]\nplugin = 10 \S+\/bin\/tokenmap arc-plugin --config \S+tokenmap\.ini %D$/m);
+  t.match(out, /^map_with_plugin = tokenmap 10 \S+\/bin\/tokenmap arc-plugin --config \S+tokenmap\.ini %D$/m);
+  t.notMatch(out, /\t|"/, 'no TAB or quote, which ARC would pass on literally');
+  t.ok(out.includes(BIN.replace(/\/bin\/tokenmap$/, '')), 'the path of this installation');
+});
+
+t.test('a configuration path with a space cannot be wired into ARC or HTCondor: exit 2', async (t) => {
+  const dir = scratch();
+  const config = put(dir, 'my config.ini', '[rules]\nsource[] = policy:p.ini\n');
+  put(dir, 'p.ini', '[mappings]\n');
+  const r = await runBin(['snippet', 'arc', '--config', config]);
+  t.equal(r.code, 2);
+  t.match(r.stderr, /holds whitespace or quotes/);
+});
+
+t.test('an unknown flavour is a usage error', async (t) => {
+  t.equal((await runBin(['snippet', 'slurm', '--config', CONFIG])).code, 2);
+});
