@@ -14,7 +14,7 @@ const schema = (name: string) => JSON.parse(readFileSync(join(ROOT, 'schemas', `
 type V = ((d: unknown) => boolean) & { errors?: { keyword: string; instancePath: string }[] | null };
 
 const invalid: Record<string, unknown[]> = {
-  config: [{}, { rules: { source: 'nokind:x' } }, { rules: { source: ['mapfile:a'] }, audience: { wlcg_any: 'maybe' } }, { rules: { source: 'mapfile:a' }, 'plugin X-Y': { policy: 'p' } }],
+  config: [{}, { rules: { source: 'nokind:x' } }, { rules: { source: ['mapfile:a'] }, audience: { wlcg_any: 'maybe' } }, { rules: { source: 'mapfile:a' }, 'plugin X.Y': { policy: 'p' } }],
   policy: [{ mappings: { u: 'a b c d' } }, { rules: { r: { account: 'x' } } }, { rules: { r: { issuer: 'i', vo: 'a:b' } } }, { rules: { r: { issuer: 'i', subgroup: 's' } } }, { pools: { p: {} } }, { other: {} }],
 };
 
