@@ -1,10 +1,11 @@
 // The callouts spawned exactly as HTCondor and ARC spawn them (shared/spec/callout-protocols.md).
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { arc7Env, htcondorEnv } from './helpers/ce-env.js';
 import { put, scratch } from './helpers/files.js';
-import { ROOT, runBin } from './helpers/run.js';
+import { BIN, ROOT, runBin } from './helpers/run.js';
 
 const CONFIG = join(ROOT, 'mapfiles/tokenmap.ini');
 const token = (name: string) => JSON.parse(readFileSync(join(ROOT, 'mapfiles/tokens', `${name}.json`), 'utf8')) as Record<string, unknown>;
@@ -174,4 +175,21 @@ t.test('a regex that backtracks for ever is cut by the callout deadline: exit 2 
   t.equal(r.code, 2);
   t.match(r.stderr, /^tokenmap: \S+condor_mapfile:1: the decision exceeded the deadline \(\d+ ms left\) in this map line\n$/);
   t.ok(r.ms < 4000, `cut after ${r.ms} ms`);
+});
+
+// HTCondor's stdin is a pipe(2) (Node's own spawn would give a socket pair): a shell pipeline makes one.
+t.test('HTCondor: a real pipe, read to EOF; a real pipe never closed is abandoned at the deadline', async (t) => {
+  const payloadFile = join(ROOT, 'mapfiles/tokens/egi-biomed-pilot.json');
+  const ok = await runBin(['-c', `cat "$1" | exec env -u NODE_OPTIONS "$0" htcondor-plugin --config "$2"`, BIN, payloadFile, CONFIG], { via: '/bin/sh' });
+  t.equal(ok.code, 0);
+  t.equal(ok.stdout.toString(), 'biomedpilot\n');
+  // A FIFO opened read-write: the child gets a pipe whose write end stays open for ever.
+  const fifo = join(scratch(), 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  const fd = openSync(fifo, constants.O_RDWR);
+  const stuck = await runBin(['htcondor-plugin', '--config', CONFIG, '--deadline', '0.5'], { stdinFd: fd });
+  closeSync(fd);
+  t.equal(stuck.code, 2);
+  t.match(stuck.stderr, /stdin was not closed within the deadline/);
+  t.ok(stuck.ms < 4000, `gave up after ${stuck.ms} ms`);
 });

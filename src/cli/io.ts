@@ -1,4 +1,4 @@
-import { fstatSync, readSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync, type Stats } from 'node:fs';
 
 /**
  * Everything a command touches outside itself, injected, so that commands can be run in process by tests
@@ -46,10 +46,53 @@ function writer(fd: 1 | 2): (data: string | Uint8Array) => void {
 }
 
 /**
+ * A pipe (HTCondor's stdin) read without Node's stream modules, which `process.stdin` loads (a tenth of a
+ * callout): the pipe is opened again through /proc with O_NONBLOCK, which affects only this new open
+ * file description, and polled. A read that waits never blocks a thread, so a writer that never closes
+ * the pipe can be abandoned at the deadline. Returns null where /proc cannot do that (not Linux).
+ */
+function nonBlockingPipe(): CliStdin | null {
+  let fd: number;
+  try {
+    fd = openSync('/proc/self/fd/0', constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  let open = true;
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  async function* chunks(): AsyncGenerator<Buffer> {
+    const buf = Buffer.allocUnsafe(65536);
+    for (let wait = 1; open; ) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        await sleep(wait);
+        wait = Math.min(wait * 2, 20);
+        continue;
+      }
+      if (n === 0) return;
+      wait = 1;
+      yield Buffer.from(buf.subarray(0, n));
+    }
+  }
+  return {
+    isTTY: false,
+    stream: chunks(),
+    close: () => {
+      if (open) closeSync(fd);
+      open = false;
+    },
+  };
+}
+
+/**
  * Standard input. A terminal (or /dev/null) is a character device: nothing to read, and no need to load
- * node:tty. A regular file is read synchronously: it always ends. A pipe goes through `process.stdin`,
- * whose reads can be abandoned (destroy) when a writer never closes it; a blocking read on a worker
- * thread could not be, and would even keep process.exit() from returning.
+ * node:tty. A regular file is read synchronously: it always ends. A pipe is polled without blocking
+ * (above), or else goes through `process.stdin`, whose reads can be abandoned (destroy) when a writer never
+ * closes it; a blocking read on a worker thread could not be, and would even keep process.exit() from
+ * returning.
  */
 function processStdin(): CliStdin {
   let st: Stats | undefined;
@@ -66,7 +109,7 @@ function processStdin(): CliStdin {
     };
     return { isTTY: false, stream: file(), close: () => {} };
   }
-  return { isTTY: false, stream: process.stdin, close: () => void process.stdin.destroy() };
+  return (st.isFIFO() ? nonBlockingPipe() : null) ?? { isTTY: false, stream: process.stdin, close: () => void process.stdin.destroy() };
 }
 
 export function processIo(): CliIo {

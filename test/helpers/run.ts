@@ -25,30 +25,34 @@ export interface RunOptions {
   stdin?: string | Buffer | 'open';
   cwd?: string;
   killAfterMs?: number;
+  /** Run this program with `args` instead of bin/tokenmap (e.g. /bin/sh to build a real pipe). */
+  via?: string;
+  /** A descriptor to hand over as the child's stdin (a FIFO, say). */
+  stdinFd?: number;
 }
 
 export function runBin(args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     // tap's process-info hook adds its loaders to NODE_OPTIONS of every child; a CE's child has none.
-    const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', BIN, ...args], {
+    const child = spawn(opts.via ?? '/usr/bin/env', opts.via ? args : ['-u', 'NODE_OPTIONS', BIN, ...args], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...opts.env },
       cwd: opts.cwd ?? ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [opts.stdinFd ?? 'pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.stdin.on('error', () => {}); // the child may exit before reading everything
+    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    child.stdin?.on('error', () => {}); // the child may exit before reading everything
     const killer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 20000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(killer);
-      child.stdin.destroy();
+      child.stdin?.destroy();
       resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started });
     });
-    if (opts.stdin === 'open') return;
+    if (opts.stdin === 'open' || !child.stdin) return;
     if (opts.stdin !== undefined) child.stdin.write(opts.stdin);
     child.stdin.end();
   });
