@@ -43,24 +43,18 @@ export interface ParseOptions {
 
 const show = (s: Binary) => clip(JSON.stringify(textFromBinary(s)));
 
-/** Splits on LF only, each line keeping its LF (HTCondor keeps it in the buffer). */
-export function* lines(text: Binary): Generator<{ line: Binary; number: number }> {
-  let start = 0;
-  let number = 1;
-  while (start < text.length) {
-    const lf = text.indexOf('\n', start);
-    const end = lf < 0 ? text.length : lf + 1;
-    yield { line: text.slice(start, end), number };
-    start = end;
-    number++;
-  }
-}
-
+/** Lines are split on LF only, each keeping its LF (HTCondor keeps it in the buffer). */
 export function parseMapText(text: Binary, file: string, opts: ParseOptions): ParsedItem[] {
   const items: ParsedItem[] = [];
   const skip = (pos: SourcePos, code: string, message: string, severity: IssueSeverity = 'error') =>
     items.push({ t: 'issue', issue: { pos, severity, code, message, skipped: true } });
-  for (const { line, number } of lines(text)) {
+  let number = 0;
+  for (let start = 0; start < text.length; ) {
+    const lf = text.indexOf('\n', start);
+    const end = lf < 0 ? text.length : lf + 1;
+    const line = text.slice(start, end);
+    start = end;
+    number++;
     const pos = { file, line: number };
     const method = readField(line, 0);
     if (method.value === '@include') {

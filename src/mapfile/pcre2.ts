@@ -153,7 +153,7 @@ for (const c of '*+?{') QUANTIFIER_START[ch(c)] = 1;
  * Scans a run of literal bytes from `i`: ordinary bytes and escaped punctuation (`\\.` `\\/` `\\:` ...).
  * A byte followed by a quantifier ends the run before it (the quantifier binds to it). Returns the end.
  */
-function scanLiterals(p: string, i: number, onByte: (byte: number) => void): number {
+function scanLiterals(p: string, i: number, onByte?: (byte: number) => void): number {
   for (;;) {
     const code = p.charCodeAt(i);
     let byte: number;
@@ -167,7 +167,7 @@ function scanLiterals(p: string, i: number, onByte: (byte: number) => void): num
       len = 1;
     } else return i; // a metacharacter, or the end of the pattern (NaN)
     if (QUANTIFIER_START[p.charCodeAt(i + len)] === 1) return i;
-    onByte(byte);
+    onByte?.(byte);
     i += len;
   }
 }
@@ -792,8 +792,8 @@ export function anchoredPrefix(p: string, caseless: boolean): string | null {
   if (p.charCodeAt(0) === 0x5e) i = 1;
   else if (p[0] === '\\' && (p[1] === 'A' || p[1] === 'G')) i = 2;
   else return null;
-  let prefix = '';
-  scanLiterals(p, i, (byte) => (prefix += String.fromCharCode(byte)));
+  // Only escaped punctuation is in the run, so dropping each escaping backslash gives the bytes.
+  const prefix = p.slice(i, scanLiterals(p, i)).replace(/\\([\s\S])/g, '$1');
   if (!prefix || !topLevelIsOneBranch(p)) return null;
   return caseless ? prefix.replace(/[A-Z]/g, (x) => x.toLowerCase()) : prefix;
 }
