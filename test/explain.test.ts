@@ -29,6 +29,7 @@ t.test('--json validates against the decision schema', async (t) => {
     const v = validate as ((d: unknown) => boolean) & { errors?: unknown };
     t.ok(v(doc), `${name}: valid (${JSON.stringify(v.errors ?? null)})`);
     t.equal(r.code, { mapped: 0, declined: 1, error: 2 }[doc.result as string], `${name}: exit code follows the result`);
+    if (doc.result === 'error') t.match(r.stderr, /^tokenmap: banned by \S+90-ban\.conf:6/, `${name}: and one stderr line`);
   }
 });
 

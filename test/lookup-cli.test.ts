@@ -61,7 +61,7 @@ t.test('unreadable map file: exit 2 with one line naming it', async (t) => {
 });
 
 t.test('usage errors are exit 2, never a stack trace', async (t) => {
-  for (const args of [['lookup', 'x'], ['lookup', '--mapfile'], ['nosuchcommand'], ['lookup', '--mapfile', 'm', '--hash-keys', '--regex-keys', 'x'], ['lookup', '--mapfile', 'm', '--timeout', 'soon', 'x'], ['lookup', '--mapfile', 'm', 'a', '-']]) {
+  for (const args of [[], ['lookup', 'x'], ['lookup', '--mapfile'], ['nosuchcommand'], ['lookup', '--mapfile', 'm', '--hash-keys', '--regex-keys', 'x'], ['lookup', '--mapfile', 'm', '--timeout', 'soon', 'x'], ['lookup', '--mapfile', 'm', 'a', '-']]) {
     const r = await runBin(args);
     t.equal(r.code, 2, args.join(' '));
     t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');

@@ -12,7 +12,7 @@ import { checkToken, profileOf } from '../claims/validate.js';
 import type { Decision } from '../engine/decision.js';
 import { discoverToken } from '../tokens/discover.js';
 import { boundedEvaluate, preparePipeline, type EvalOptions } from './evaluation.js';
-import { EXIT_ERROR, EXIT_NO, EXIT_OK } from './fail.js';
+import { EXIT_NO, EXIT_OK, reportFailure } from './fail.js';
 import type { CliIo } from './io.js';
 
 export interface ExplainOptions extends EvalOptions {
@@ -107,5 +107,6 @@ export async function runExplain(args: string[], opts: ExplainOptions, io: CliIo
   if (!prepared.pipeline.tokenChecks && check.rejections.length)
     decision.notes.push(`token checks are off for -c / --mapfile runs (the CE checks tokens); a site configuration would reject it: ${check.rejections.join('; ')}`);
   io.out(opts.json ? JSON.stringify(decision, null, 2) + '\n' : renderText(claims, decision, nowMs / 1000));
-  return decision.result === 'mapped' ? EXIT_OK : decision.result === 'declined' ? EXIT_NO : EXIT_ERROR;
+  if (decision.result === 'error') return reportFailure(io, new TokenmapError(decision.code ?? 'ERROR', decision.reason));
+  return decision.result === 'mapped' ? EXIT_OK : EXIT_NO;
 }
