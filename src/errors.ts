@@ -29,4 +29,3 @@ export class TokenmapError extends Error {
   }
 }
 
-export const usageError = (message: string) => new TokenmapError('USAGE', message);

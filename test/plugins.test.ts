@@ -36,8 +36,12 @@ t.test('HTCondor: declined is exit 1 with nothing on stdout', async (t) => {
   t.equal(r.stdout.length, 0);
 });
 
-t.test('HTCondor: expired token and foreign audience are clean declines', async (t) => {
+t.test('HTCondor: expired token, foreign audience, missing sub or jti are clean declines', async (t) => {
   t.equal((await htcondor(payload('expired'))).code, 1, 'expired');
+  const { sub: _sub, ...noSub } = token('cms-pilot');
+  t.equal((await htcondor(JSON.stringify(noSub))).code, 1, 'no sub');
+  const { jti: _jti, ...noJti } = token('cms-pilot');
+  t.equal((await htcondor(JSON.stringify(noJti))).code, 1, 'a WLCG token without jti');
   const p = { ...token('atlas-production'), aud: 'https://other-ce.example.org' };
   t.equal((await htcondor(JSON.stringify(p))).code, 1, 'audience of another CE');
 });

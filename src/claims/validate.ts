@@ -47,6 +47,8 @@ export function checkToken(c: Claims, opts: TokenCheckOptions): TokenCheck {
   if (c.wlcgVer && /^1\.([1-9]\d*)$/.test(c.wlcgVer))
     notes.push(`wlcg.ver ${c.wlcgVer}: a newer minor version, accepted (scitokens-cpp and dCache accept only "1.0")`);
   if ((profile === 'wlcg' || profile === 'scitokens:2.0') && !c.audPresent) rejections.push(`a ${profile} token must carry an audience (aud)`);
+  if (!c.sub) rejections.push('the token has no subject (sub); HTCondor rejects such tokens');
+  if (profile === 'wlcg' && !c.jti) rejections.push('a WLCG token must carry jti');
   if (c.hasTimes) {
     const { now, skew } = opts;
     if (c.exp === undefined) rejections.push('the token has no expiry (exp)');

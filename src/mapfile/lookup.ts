@@ -37,8 +37,9 @@ function regexCandidates(table: MethodTable, principal: Binary): number[] {
   return lists.flat().sort((a, b) => a - b);
 }
 
-export function unsupportedError(entry: CompiledEntry & { kind: 'unsupported' }): TokenmapError {
-  return new TokenmapError('MAPFILE_UNSUPPORTED', entry.message, entry.record.pos);
+/** An entry tokenmap cannot evaluate exactly, reached by a lookup: the lookup stops (exit 2). */
+function unsupported(entry: CompiledEntry, message: string): TokenmapError {
+  return new TokenmapError('MAPFILE_UNSUPPORTED', message, entry.record.pos);
 }
 
 function finish(entry: CompiledEntry, groups: Binary[]): MapMatch {
@@ -57,7 +58,7 @@ export function matchEntry(entry: CompiledEntry, principal: Binary, probe?: Look
     case 'literal':
       return entry.record.principal === principal ? [principal] : null;
     case 'unsupported':
-      throw unsupportedError(entry);
+      throw unsupported(entry, entry.message);
     case 'regex': {
       const fresh = entry.state === undefined;
       const state = regexState(entry);
@@ -65,13 +66,13 @@ export function matchEntry(entry: CompiledEntry, principal: Binary, probe?: Look
         if (fresh && probe) probe.dropped.push(entry);
         return null;
       }
-      if (state.kind === 'unsupported') throw new TokenmapError('MAPFILE_UNSUPPORTED', state.message, entry.record.pos);
+      if (state.kind === 'unsupported') throw unsupported(entry, state.message);
       let m: RegExpExecArray | null;
       try {
         m = state.re.exec(principal);
       } catch (e) {
         // V8 compiles lazily: a pattern too large for it fails on first use, not at construction.
-        throw new TokenmapError('MAPFILE_UNSUPPORTED', `regex cannot be evaluated here (${clip((e as Error).message)})`, entry.record.pos);
+        throw unsupported(entry, `regex cannot be evaluated here (${clip((e as Error).message)})`);
       }
       return m ? existingGroups(m) : null;
     }
