@@ -8,7 +8,8 @@ import { TokenmapError } from '../errors.js';
 import type { Claims } from '../claims/claims.js';
 import { decodeJwt } from '../claims/from-jwt.js';
 import { claimsFromPayload } from '../claims/from-payload.js';
-import { checkToken, profileOf } from '../claims/validate.js';
+import { checkToken } from '../claims/validate.js';
+import { DEFAULT_SKEW_S } from '../config/config.js';
 import type { Decision } from '../engine/decision.js';
 import { discoverToken } from '../tokens/discover.js';
 import { boundedEvaluate, preparePipeline, type EvalOptions } from './evaluation.js';
@@ -94,11 +95,10 @@ export async function runExplain(args: string[], opts: ExplainOptions, io: CliIo
   const prepared = preparePipeline(opts, argv, io);
   const { claims, signature, notes } = input(args, opts, io);
   const decision = boundedEvaluate(prepared.pipeline, claims, nowMs, prepared.settings.deadline * 1000, true);
-  const check = checkToken(claims, { now: nowMs / 1000, skew: prepared.pipeline.tokenChecks?.skew ?? 60 });
-  const p = profileOf(claims);
+  const check = checkToken(claims, { now: nowMs / 1000, skew: prepared.pipeline.tokenChecks?.skew ?? DEFAULT_SKEW_S });
   decision.token = {
     ...decision.token,
-    profile: 'profile' in p ? p.profile : 'rejected',
+    profile: check.profile,
     state: tokenState(claims, nowMs / 1000),
     signature,
     rejections: check.rejections,

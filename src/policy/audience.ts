@@ -20,7 +20,8 @@ export interface AudiencePolicy {
 export function audienceRefusal(c: Claims, p: AudiencePolicy): string | null {
   if (!c.audPresent) return p.missingOk ? null : 'the token has no audience (aud) and this rule does not accept that';
   for (const a of c.aud) if (p.accept.includes(a)) return null;
-  const profile = 'profile' in profileOf(c) ? (profileOf(c) as { profile: string }).profile : 'none';
+  const known = profileOf(c);
+  const profile = 'profile' in known ? known.profile : 'none';
   if (p.wlcgAny && profile === 'wlcg' && c.aud.includes(WLCG_ANY)) return null;
   if (p.scitokensAny && profile === 'scitokens:2.0' && c.aud.includes(SCITOKENS_ANY)) return null;
   if (p.accept.length === 0 && !p.wlcgAny && !p.scitokensAny) return 'no accepted audience is configured for this rule';
