@@ -27,6 +27,9 @@ export interface EvaluateOptions {
 
 const HTCONDOR_UNMAPPED = 'scitokens@unmapped';
 
+/** How a rule is named in traces and messages: where it is, and which it is. */
+const ruleName = (rule: PolicyRule) => (rule.kind === 'mapping' ? `[mappings] ${rule.name}` : `[rule ${rule.name}]`);
+
 class Evaluation {
   readonly trace: TraceStep[] = [];
   readonly notes: string[];
@@ -53,7 +56,7 @@ class Evaluation {
 
   /** A policy rule decided: an account (checked), a pool, or a deny. */
   fromRule(rule: PolicyRule, label: string): Decision {
-    const where = `${formatPos(rule.pos)} (${rule.kind === 'mapping' ? `[mappings] ${rule.name}` : `[rule ${rule.name}]`})`;
+    const where = `${formatPos(rule.pos)} (${ruleName(rule)})`;
     const result = rule.kind === 'mapping' ? { account: rule.name } : rule.result;
     if ('deny' in result) return this.error('DENIED', `denied: ${result.deny}`, where);
     if ('pool' in result)
@@ -74,10 +77,10 @@ class Evaluation {
   policies(p: CompiledPolicies, label: string): PolicyRule | null {
     const visit = this.opts.trace
       ? (rule: PolicyRule, m: { ok: boolean; why: string }) =>
-          this.step(`${formatPos(rule.pos)} ${rule.kind === 'mapping' ? `[mappings] ${rule.name}` : `[rule ${rule.name}]`}`, label, m.ok ? 'matched' : 'no-match', m.why)
+          this.step(`${formatPos(rule.pos)} ${ruleName(rule)}`, label, m.ok ? 'matched' : 'no-match', m.why)
       : undefined;
     const hit = firstMatch(p, this.c, { audience: this.p.audience }, visit);
-    if (hit && !visit) this.step(`${formatPos(hit.rule.pos)} ${hit.rule.kind === 'mapping' ? `[mappings] ${hit.rule.name}` : `[rule ${hit.rule.name}]`}`, label, 'matched', hit.match.why);
+    if (hit && !visit) this.step(`${formatPos(hit.rule.pos)} ${ruleName(hit.rule)}`, label, 'matched', hit.match.why);
     return hit?.rule ?? null;
   }
 
