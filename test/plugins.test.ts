@@ -197,3 +197,17 @@ t.test('HTCondor: a real pipe, read to EOF; a real pipe never closed is abandone
   t.match(stuck.stderr, /stdin was not closed within the deadline/);
   t.ok(stuck.ms < 4000, `gave up after ${stuck.ms} ms`);
 });
+
+t.test('the audit log under concurrent callouts: every line whole', async (t) => {
+  const dir = scratch();
+  const log = join(dir, 'audit.jsonl');
+  const config = put(dir, 'tokenmap.ini', `[rules]\nsource[] = mapfile:${ROOT}mapfiles/condor_mapfile\n[plugin TOKENMAP]\npolicy[] = ${ROOT}mapfiles/policies.d/\n[audit]\nlog = ${log}\n`);
+  const names = ['atlas-production', 'cms-pilot', 'egi-biomed-pilot', 'fnal-pilot', 'banned'];
+  const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => runBin(['htcondor-plugin', '--config', config], { stdin: payload(names[i % names.length] as string) })));
+  // fnal-pilot needs the site's [audience] list, which this configuration lacks: a decline.
+  const expected: Record<string, number> = { 'atlas-production': 0, 'cms-pilot': 0, 'egi-biomed-pilot': 0, 'fnal-pilot': 1, banned: 2 };
+  t.same(runs.map((r) => r.code), runs.map((_, i) => expected[names[i % names.length] as string]));
+  const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  t.equal(lines.length, 20, 'one line per decision');
+  t.ok(lines.every((l) => { try { return typeof JSON.parse(l).result === 'string'; } catch { return false; } }), 'every line is one whole JSON document');
+});
