@@ -56,7 +56,7 @@ export function checkToken(c: Claims, opts: TokenCheckOptions): TokenCheck {
     if (c.nbf !== undefined && c.nbf > now + skew) rejections.push(`the token is not valid before ${c.nbf} (${Math.round(c.nbf - now)} s from now, skew ${skew} s)`);
     if (c.iat !== undefined && c.iat > now + skew) rejections.push(`the token was issued in the future (iat ${c.iat}, skew ${skew} s)`);
     if (c.iat === undefined && profile === 'wlcg') rejections.push('a WLCG token must carry iat');
-    if (c.exp !== undefined && c.iat !== undefined && c.exp - c.iat > SIX_HOURS)
+    if (profile === 'wlcg' && c.exp !== undefined && c.iat !== undefined && c.exp - c.iat > SIX_HOURS)
       notes.push(`lifetime ${Math.round((c.exp - c.iat) / 3600)} h exceeds the WLCG profile's 6 h maximum`);
   } else {
     notes.push('time claims are not available from the environment: the CE checked exp/nbf');
