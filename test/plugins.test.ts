@@ -211,3 +211,11 @@ t.test('the audit log under concurrent callouts: every line whole', async (t) =>
   t.equal(lines.length, 20, 'one line per decision');
   t.ok(lines.every((l) => { try { return typeof JSON.parse(l).result === 'string'; } catch { return false; } }), 'every line is one whole JSON document');
 });
+
+t.test('TOKENMAP_DEBUG=1 adds the stack to the error line, and only then', async (t) => {
+  const plain = await htcondor('[1]');
+  const debug = await htcondor('[1]', { TOKENMAP_DEBUG: '1' });
+  t.equal(debug.code, 2);
+  t.notMatch(plain.stderr, /\n\s+at /);
+  t.match(debug.stderr, /^tokenmap: the payload must be a JSON object, not an array\n[\s\S]*\n\s+at /);
+});
