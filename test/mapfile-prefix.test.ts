@@ -1,6 +1,7 @@
 // The index prefix found without translating a regex must be a prefix of the translator's whenever it
 // answers (shorter only weakens the filter): a wrong prefix would make a lookup skip an entry that matches.
 import t from 'tap';
+import { DEFAULT_EXCLUDE, DEFAULT_EXCLUDE_JS } from '../src/mapfile/load.js';
 import { anchoredPrefix, translatePcre2 } from '../src/mapfile/pcre2.js';
 
 const patterns = [
@@ -24,3 +25,8 @@ for (const pattern of patterns) {
     });
   }
 }
+
+t.test('the precompiled HTCondor exclude pattern is the translation of DEFAULT_EXCLUDE', async (t) => {
+  const full = translatePcre2(DEFAULT_EXCLUDE, { caseless: false, ungreedy: false });
+  t.equal(full.kind === 'ok' ? full.source : full.kind, DEFAULT_EXCLUDE_JS);
+});

@@ -2,7 +2,7 @@
 import { binaryFromText } from '../bytes.js';
 import { TokenmapError } from '../errors.js';
 import { compileMap, type CompiledMap } from './compile.js';
-import { DEFAULT_EXCLUDE, loadMapFile, type MapReader } from './load.js';
+import { DEFAULT_EXCLUDE, DEFAULT_EXCLUDE_JS, loadMapFile, type MapReader } from './load.js';
 import type { MapIssue } from './parse.js';
 import { translatePcre2 } from './pcre2.js';
 
@@ -23,6 +23,7 @@ export interface MapSource {
 }
 
 export function compileExclude(pattern: string): RegExp {
+  if (pattern === DEFAULT_EXCLUDE) return new RegExp(DEFAULT_EXCLUDE_JS);
   const t = translatePcre2(binaryFromText(pattern), { caseless: false, ungreedy: false });
   if (t.kind !== 'ok') throw new TokenmapError('CONFIG_INVALID', `exclude pattern ${JSON.stringify(pattern)}: ${t.message}`);
   return new RegExp(t.source);
