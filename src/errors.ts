@@ -14,6 +14,12 @@ export function formatPos(pos: SourcePos): string {
   return pos.col === undefined ? `${pos.file}:${pos.line}` : `${pos.file}:${pos.line}:${pos.col}`;
 }
 
+/** A system error as one short phrase: `ENOENT: no such file or directory`, without `, open '...'`. */
+export function systemErrorText(e: unknown): string {
+  const message = String((e as Error)?.message ?? e);
+  return message.split(', ')[0] ?? message;
+}
+
 export class TokenmapError extends Error {
   readonly code: string;
   readonly pos: SourcePos | undefined;

@@ -2,7 +2,7 @@
  * What the evaluating commands share: building the pipeline from --config or the rule-source flags,
  * running an evaluation under the deadline, and the audit line.
  */
-import { TokenmapError } from '../errors.js';
+import { systemErrorText, TokenmapError } from '../errors.js';
 import type { Claims } from '../claims/claims.js';
 import { loadConfig, resolveConfigPath, DEFAULT_DEADLINE_S, DEFAULT_STDIN_MAX, type Settings } from '../config/config.js';
 import { DeadlineExceeded, runBounded } from '../engine/bounded.js';
@@ -64,7 +64,7 @@ export function audit(settings: Settings, ce: 'htcondor' | 'arc', claims: Claims
   try {
     appendAudit(settings.auditLog, auditRecord(ce, claims, d, io.now(), io.now() - started));
   } catch (e) {
-    throw new TokenmapError('AUDIT_UNWRITABLE', `cannot append to the audit log (${String((e as Error).message).split(', ')[0]})`, { file: settings.auditLog, line: 0 });
+    throw new TokenmapError('AUDIT_UNWRITABLE', `cannot append to the audit log (${systemErrorText(e)})`, { file: settings.auditLog, line: 0 });
   }
 }
 

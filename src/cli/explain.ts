@@ -4,7 +4,7 @@
  * (schemas/decision.schema.json).
  */
 import { readFileSync } from 'node:fs';
-import { TokenmapError } from '../errors.js';
+import { systemErrorText, TokenmapError } from '../errors.js';
 import type { Claims } from '../claims/claims.js';
 import { decodeJwt } from '../claims/from-jwt.js';
 import { claimsFromPayload } from '../claims/from-payload.js';
@@ -33,7 +33,7 @@ function readFile(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new TokenmapError('INPUT_UNREADABLE', `cannot read ${what} (${String((e as Error).message).split(', ')[0]})`, { file: path, line: 0 });
+    throw new TokenmapError('INPUT_UNREADABLE', `cannot read ${what} (${systemErrorText(e)})`, { file: path, line: 0 });
   }
 }
 

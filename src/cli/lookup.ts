@@ -36,7 +36,7 @@ export function warnIssues(io: CliIo, source: MapSource): void {
 
 /** Warns about the lines a lookup found that HTCondor drops (PCRE2 rejects the regex), once each. */
 export function warnDropped(io: CliIo, probe: LookupProbe): void {
-  for (const entry of probe.dropped) if (entry.kind === 'regex' && entry.state?.kind === 'dropped') warnIssue(io, entry.state.issue);
+  for (const issue of probe.dropped) warnIssue(io, issue);
   probe.dropped.length = 0;
 }
 

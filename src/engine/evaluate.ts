@@ -115,7 +115,7 @@ class Evaluation {
     const m = this.opts.trace
       ? lookupTrace(source.map.map, 'SCITOKENS', principal, (e, ok) => this.step(formatPos(e.record.pos), label, ok ? 'matched' : 'no-match', ok ? `matches ${JSON.stringify(`${c.iss},${c.sub}`)}` : 'principal does not match'), probe)
       : lookup(source.map.map, 'SCITOKENS', principal, probe);
-    for (const e of probe.dropped) if (e.kind === 'regex' && e.state?.kind === 'dropped') this.notes.push(`${formatPos(e.state.issue.pos)}: ${e.state.issue.message}`);
+    for (const issue of probe.dropped) this.notes.push(`${formatPos(issue.pos)}: ${issue.message}`);
     probe.dropped.length = 0;
     probe.entry = null;
     if (!m) {

@@ -4,7 +4,7 @@
  * naming FILE:LINE (exit 2 at the edges), warnings become notes.
  */
 import { binaryFromText, textFromBinary } from '../bytes.js';
-import { TokenmapError } from '../errors.js';
+import { formatPos, systemErrorText, TokenmapError } from '../errors.js';
 import { decodeUtf8 } from '../claims/strict-json.js';
 import type { MapReader } from '../mapfile/load.js';
 import { loadMapSource } from '../mapfile/map-source.js';
@@ -17,7 +17,7 @@ export function readText(reader: MapReader, path: string, what: string, code: st
     return decodeUtf8(reader.read(binaryFromText(path)), `${what} ${path}`);
   } catch (e) {
     if (e instanceof TokenmapError) throw new TokenmapError(code, e.message, { file: path, line: 0 });
-    throw new TokenmapError(code, `cannot read ${what} (${String((e as Error).message).split(', ')[0]})`, { file: path, line: 0 });
+    throw new TokenmapError(code, `cannot read ${what} (${systemErrorText(e)})`, { file: path, line: 0 });
   }
 }
 
@@ -40,7 +40,7 @@ export function readPolicyFiles(path: string, reader: MapReader, notes: string[]
       const more = errors.length > 1 ? ` (and ${errors.length - 1} more; run tokenmap check)` : '';
       throw new TokenmapError('POLICY_INVALID', first.message + more, first.pos);
     }
-    for (const w of pf.problems) notes.push(`${w.pos.file}:${w.pos.line}: ${w.message}`);
+    for (const w of pf.problems) notes.push(`${formatPos(w.pos)}: ${w.message}`);
   }
   return parsed;
 }
@@ -57,6 +57,6 @@ export interface MapfileSettings {
 export function loadSource(kind: 'mapfile' | 'policy', path: string, reader: MapReader, map: MapfileSettings, notes: string[]): RuleSource {
   if (kind === 'policy') return { kind, label: path, policies: loadPolicies(path, reader, notes) };
   const source = loadMapSource(path, reader, { hashKeys: map.hashKeys, excludeRegexp: map.excludeRegexp });
-  for (const i of source.issues) notes.push(`${i.pos.file}:${i.pos.line}: ${i.message}`);
+  for (const i of source.issues) notes.push(`${formatPos(i.pos)}: ${i.message}`);
   return { kind, label: path, map: source };
 }

@@ -4,7 +4,7 @@
  * excluded names, no nesting. All file access goes through the injected reader.
  */
 import { binaryFromBytes, textFromBinary, type Binary } from '../bytes.js';
-import { TokenmapError } from '../errors.js';
+import { systemErrorText, TokenmapError } from '../errors.js';
 import { parseMapText, type MapIssue, type MapRecord } from './parse.js';
 
 /** Paths are binary strings (the bytes of the path), so that any byte in a map file survives. */
@@ -46,12 +46,6 @@ const dirname = (p: Binary) => {
 };
 const join = (dir: Binary, name: Binary) => (dir.endsWith('/') ? dir + name : `${dir}/${name}`);
 
-/** `ENOENT: no such file or directory`, without Node's trailing `, open '...'`. */
-function reason(e: unknown): string {
-  const message = String((e as Error)?.message ?? e);
-  return message.split(', ')[0] ?? message;
-}
-
 export function loadMapFile(top: Binary, reader: MapReader, opts: LoadOptions): LoadedMap {
   const topName = textFromBinary(top);
   let bytes: Uint8Array;
@@ -59,7 +53,7 @@ export function loadMapFile(top: Binary, reader: MapReader, opts: LoadOptions): 
     if (reader.kind(top) === 'dir') throw Object.assign(new Error('EISDIR: is a directory'), { code: 'EISDIR' });
     bytes = reader.read(top);
   } catch (e) {
-    throw new TokenmapError('MAPFILE_UNREADABLE', `cannot open map file (${reason(e)})`, { file: topName, line: 0 });
+    throw new TokenmapError('MAPFILE_UNREADABLE', `cannot open map file (${systemErrorText(e)})`, { file: topName, line: 0 });
   }
   const out: LoadedMap = { records: [], issues: [], files: [topName] };
   const base = dirname(top);
@@ -82,7 +76,7 @@ export function loadMapFile(top: Binary, reader: MapReader, opts: LoadOptions): 
                 .filter((p) => reader.kind(p) !== 'dir')
             : [target];
       } catch (e) {
-        warn(`Could not read included directory ${JSON.stringify(textFromBinary(target))} (${reason(e)}); skipped`);
+        warn(`Could not read included directory ${JSON.stringify(textFromBinary(target))} (${systemErrorText(e)}); skipped`);
         continue;
       }
       for (const path of paths) {
@@ -91,7 +85,7 @@ export function loadMapFile(top: Binary, reader: MapReader, opts: LoadOptions): 
         try {
           text = binaryFromBytes(reader.read(path));
         } catch (e) {
-          warn(`Could not open canonicalization file ${JSON.stringify(name)} (${reason(e)}); skipped`);
+          warn(`Could not open canonicalization file ${JSON.stringify(name)} (${systemErrorText(e)}); skipped`);
           continue;
         }
         out.files.push(name);

@@ -4,6 +4,7 @@
  */
 import { asciiLower, asciiUpper, clip, textFromBinary, type Binary } from '../bytes.js';
 import { TokenmapError } from '../errors.js';
+import type { MapIssue } from './parse.js';
 import { regexState, type CompiledEntry, type CompiledMap, type MethodTable } from './compile.js';
 import { applyTemplate, existingGroups } from './template.js';
 
@@ -16,7 +17,7 @@ export interface MapMatch {
  * the entries it found PCRE2 would reject (HTCondor dropped those lines; the caller warns once each). */
 export interface LookupProbe {
   entry: CompiledEntry | null;
-  dropped: CompiledEntry[];
+  dropped: MapIssue[];
 }
 
 function candidatesFrom(ix: MethodTable['prefixes'], key: string, out: number[][]): void {
@@ -63,7 +64,7 @@ export function matchEntry(entry: CompiledEntry, principal: Binary, probe?: Look
       const fresh = entry.state === undefined;
       const state = regexState(entry);
       if (state.kind === 'dropped') {
-        if (fresh && probe) probe.dropped.push(entry);
+        if (fresh && probe) probe.dropped.push(state.issue);
         return null;
       }
       if (state.kind === 'unsupported') throw unsupported(entry, state.message);

@@ -6,7 +6,7 @@
  * other than the owner or root may write them.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { TokenmapError } from '../errors.js';
+import { systemErrorText, TokenmapError } from '../errors.js';
 
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const MAX_FILE = 16 * 1024;
@@ -23,7 +23,7 @@ function readTokenFile(path: string, euid: number, warnings: string[]): string |
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new TokenmapError('TOKEN_UNREADABLE', `cannot open token file (${String((e as Error).message).split(', ')[0]})`, { file: path, line: 0 });
+    throw new TokenmapError('TOKEN_UNREADABLE', `cannot open token file (${systemErrorText(e)})`, { file: path, line: 0 });
   }
   try {
     const st = fstatSync(fd);
