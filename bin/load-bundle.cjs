@@ -20,7 +20,10 @@ function loadBundle(useCache = true) {
     }
   }
   const source = readFileSync(BUNDLE, 'utf8');
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: BUNDLE, cachedData });
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: BUNDLE,
+    cachedData,
+  });
   const mod = { exports: {} };
   script.runInThisContext()(mod.exports, require, mod, BUNDLE, join(__dirname, '..', 'dist'));
   return { main: mod.exports.main, script, cacheRejected: script.cachedDataRejected === true, cachePath: CACHE };

@@ -27,10 +27,17 @@ function spawnTimed(c) {
   const fd = c.stdinFile ? openSync(c.stdinFile, 'r') : undefined;
   const t0 = process.hrtime.bigint();
   const env = c.inherit ? { ...process.env, ...c.env } : { PATH: process.env.PATH, ...c.env };
-  const r = spawnSync(c.cmd, c.args, { input: fd === undefined ? c.stdin ?? '' : undefined, stdio: [fd ?? 'pipe', 'pipe', 'pipe'], env, cwd: ROOT, maxBuffer: 1 << 30 });
+  const r = spawnSync(c.cmd, c.args, {
+    input: fd === undefined ? (c.stdin ?? '') : undefined,
+    stdio: [fd ?? 'pipe', 'pipe', 'pipe'],
+    env,
+    cwd: ROOT,
+    maxBuffer: 1 << 30,
+  });
   if (fd !== undefined) closeSync(fd);
   const elapsed = ms(t0);
-  if (c.expect !== undefined && r.status !== c.expect) throw new Error(`${c.name}: exit ${r.status}: ${String(r.stderr).slice(0, 300)}`);
+  if (c.expect !== undefined && r.status !== c.expect)
+    throw new Error(`${c.name}: exit ${r.status}: ${String(r.stderr).slice(0, 300)}`);
   return elapsed;
 }
 
@@ -51,7 +58,9 @@ function startup(cases) {
   console.log('|---|---:|---:|---|');
   for (const c of cases) {
     const m = median(times.get(c.name));
-    console.log(`| ${c.name} | ${m.toFixed(1)} | ${(m / (c.inherit ? inheritedBase : base)).toFixed(2)}x | ${c.target ?? ''} |`);
+    console.log(
+      `| ${c.name} | ${m.toFixed(1)} | ${(m / (c.inherit ? inheritedBase : base)).toFixed(2)}x | ${c.target ?? ''} |`,
+    );
   }
 }
 
@@ -86,7 +95,9 @@ function throughput() {
     for (let i = 0; i < 2000; i++) {
       const n = (i * 7919) % issuers;
       const sub = ['pilot-' + n + '-a', 'pilot-' + n + '-c', 'literal-' + n, 'someone-else', 'x'][i % 5];
-      principals.push(i % 11 === 0 ? `https://unknown${n}.example.org/,${sub}` : `https://issuer${n}.example.org/,${sub}`);
+      principals.push(
+        i % 11 === 0 ? `https://unknown${n}.example.org/,${sub}` : `https://issuer${n}.example.org/,${sub}`,
+      );
     }
     for (const p of principals) lib.lookup(source.map, 'SCITOKENS', p); // first touch translates the regexes
     let count = 0;
@@ -106,9 +117,13 @@ function throughput() {
     console.log('| measure | value | target |');
     console.log('|---|---:|---|');
     console.log(`| load + compile, in process, first (cold) run | ${loads[0].toFixed(1)} ms | < 100 ms |`);
-    console.log(`| load + compile, in process, median of ${loads.length} | ${median(loads).toFixed(1)} ms | < 100 ms |`);
+    console.log(
+      `| load + compile, in process, median of ${loads.length} | ${median(loads).toFixed(1)} ms | < 100 ms |`,
+    );
     console.log(`| lookups per second, in process | ${Math.round(perSec).toLocaleString('en')} | >= 200,000 |`);
-    console.log(`| lookups per second, \`lookup -\` (${batch.length.toLocaleString('en')} principals, one process, start-up included) | ${Math.round(batchPerSec).toLocaleString('en')} | >= 100,000 |`);
+    console.log(
+      `| lookups per second, \`lookup -\` (${batch.length.toLocaleString('en')} principals, one process, start-up included) | ${Math.round(batchPerSec).toLocaleString('en')} | >= 100,000 |`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -120,9 +135,12 @@ function decisions() {
   try {
     const EGI = 'https://aai.egi.eu/auth/realms/egi';
     let text = '[mappings]\n';
-    for (let i = 0; i < 500; i++) text += `user${i} = * ${EGI} * compute.create urn:mace:egi.eu:group:vo${i}.example.org:role=member#aai.egi.eu\n`;
-    for (let i = 0; i < 250; i++) text += `[rule vo${i}-pilots]\nissuer = ${EGI}\nvo = vo${i}.example.org\nrole = pilot\naudience_optional = yes\naccount = pilot${i}\n`;
-    for (let i = 0; i < 250; i++) text += `[rule wlcg${i}]\nissuer = https://iam${i}.example.org/\naudience = https://ce.example.org\ngroups = /vo${i}/pilots\nscopes = compute.create\naccount = wlcg${i}\n`;
+    for (let i = 0; i < 500; i++)
+      text += `user${i} = * ${EGI} * compute.create urn:mace:egi.eu:group:vo${i}.example.org:role=member#aai.egi.eu\n`;
+    for (let i = 0; i < 250; i++)
+      text += `[rule vo${i}-pilots]\nissuer = ${EGI}\nvo = vo${i}.example.org\nrole = pilot\naudience_optional = yes\naccount = pilot${i}\n`;
+    for (let i = 0; i < 250; i++)
+      text += `[rule wlcg${i}]\nissuer = https://iam${i}.example.org/\naudience = https://ce.example.org\ngroups = /vo${i}/pilots\nscopes = compute.create\naccount = wlcg${i}\n`;
     const file = join(dir, 'policy.ini');
     writeFileSync(file, text);
     const t0 = process.hrtime.bigint();
@@ -131,9 +149,22 @@ function decisions() {
     const claims = [];
     for (let i = 0; i < 1000; i++) {
       const n = (i * 7) % 500;
-      const payload = i % 3 === 0
-        ? { iss: `https://iam${n % 250}.example.org/`, sub: 's', aud: 'https://ce.example.org', scope: 'compute.create', 'wlcg.groups': [`/vo${n % 250}/pilots`], exp: 4102444800 }
-        : { iss: EGI, sub: `u${i}@egi.eu`, scope: `compute.create eduperson_entitlement:urn:mace:egi.eu:group:vo${n}.example.org:role=${i % 2 ? 'member' : 'pilot'}#aai.egi.eu`, exp: 4102444800 };
+      const payload =
+        i % 3 === 0
+          ? {
+              iss: `https://iam${n % 250}.example.org/`,
+              sub: 's',
+              aud: 'https://ce.example.org',
+              scope: 'compute.create',
+              'wlcg.groups': [`/vo${n % 250}/pilots`],
+              exp: 4102444800,
+            }
+          : {
+              iss: EGI,
+              sub: `u${i}@egi.eu`,
+              scope: `compute.create eduperson_entitlement:urn:mace:egi.eu:group:vo${n}.example.org:role=${i % 2 ? 'member' : 'pilot'}#aai.egi.eu`,
+              exp: 4102444800,
+            };
       claims.push(lib.claimsFromObject(payload, 'payload'));
     }
     const now = Date.now() / 1000;
@@ -149,7 +180,9 @@ function decisions() {
     console.log('| measure | value | target |');
     console.log('|---|---:|---|');
     console.log(`| load + compile the policy file | ${loadMs.toFixed(1)} ms | |`);
-    console.log(`| decisions per second, in process (${Math.round((100 * mapped) / count)}% mapped) | ${Math.round(count / (ms(t1) / 1000)).toLocaleString('en')} | >= 100,000 |`);
+    console.log(
+      `| decisions per second, in process (${Math.round((100 * mapped) / count)}% mapped) | ${Math.round(count / (ms(t1) / 1000)).toLocaleString('en')} | >= 100,000 |`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -161,7 +194,12 @@ function peakMemory(cases) {
   console.log('|---|---:|');
   for (const c of cases) {
     const fd = c.stdinFile ? openSync(c.stdinFile, 'r') : undefined;
-    const r = spawnSync(c.cmd, c.args, { input: fd === undefined ? c.stdin ?? '' : undefined, stdio: [fd ?? 'pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH, ...c.env, NODE_OPTIONS: `--require ${join(ROOT, 'scripts/rss-probe.cjs')}` }, cwd: ROOT });
+    const r = spawnSync(c.cmd, c.args, {
+      input: fd === undefined ? (c.stdin ?? '') : undefined,
+      stdio: [fd ?? 'pipe', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, ...c.env, NODE_OPTIONS: `--require ${join(ROOT, 'scripts/rss-probe.cjs')}` },
+      cwd: ROOT,
+    });
     if (fd !== undefined) closeSync(fd);
     const kb = /TOKENMAP_BENCH_MAXRSS_KB=(\d+)/.exec(String(r.stderr))?.[1];
     console.log(`| ${c.name} | ${kb ? (Number(kb) / 1024).toFixed(1) + ' MiB' : 'n/a'} |`);
@@ -172,16 +210,40 @@ const ATLAS = 'https://atlas-auth.web.cern.ch/,7dee38a3-6ab8-4fe2-9e4c-58039c21d
 const payload = (name) => readFileSync(join(ROOT, 'mapfiles/tokens', `${name}.json`), 'utf8');
 const egi = JSON.parse(payload('egi-biomed-pilot'));
 const arcEnv = {
-  X509_SUBJECT_NAME: `${egi.iss}/${egi.sub}`, BEARER_TOKEN_0_ISSUER: egi.iss, BEARER_TOKEN_0_SUBJECT: egi.sub,
-  BEARER_TOKEN_0_CLAIM_iss_0: egi.iss, BEARER_TOKEN_0_CLAIM_sub_0: egi.sub, BEARER_TOKEN_0_CLAIM_scope_0: egi.scope,
+  X509_SUBJECT_NAME: `${egi.iss}/${egi.sub}`,
+  BEARER_TOKEN_0_ISSUER: egi.iss,
+  BEARER_TOKEN_0_SUBJECT: egi.sub,
+  BEARER_TOKEN_0_CLAIM_iss_0: egi.iss,
+  BEARER_TOKEN_0_CLAIM_sub_0: egi.sub,
+  BEARER_TOKEN_0_CLAIM_scope_0: egi.scope,
   BEARER_TOKEN_0_CLAIM_voperson_id_0: egi.voperson_id,
   ...Object.fromEntries(egi.scope.split(' ').map((s, i) => [`BEARER_TOKEN_0_SCOPE_${i}`, s])),
 };
 const cases = [
   { name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
-  { name: 'tokenmap lookup (mapfiles/condor_mapfile, one principal)', cmd: BIN, args: ['lookup', '--mapfile', 'mapfiles/condor_mapfile', ATLAS], expect: 0, target: '<= 1.3x' },
-  { name: 'tokenmap htcondor-plugin (example config, EGI payload on stdin -> PLUGIN:TOKENMAP -> policy)', cmd: BIN, args: ['htcondor-plugin', '--config', 'mapfiles/tokenmap.ini'], stdinFile: join(ROOT, 'mapfiles/tokens/egi-biomed-pilot.json'), expect: 0, target: '<= 1.3x' },
-  { name: 'tokenmap arc-plugin (example config, ARC 7 environment)', cmd: BIN, args: ['arc-plugin', '--config', 'mapfiles/tokenmap.ini'], env: arcEnv, expect: 0, target: '<= 1.3x' },
+  {
+    name: 'tokenmap lookup (mapfiles/condor_mapfile, one principal)',
+    cmd: BIN,
+    args: ['lookup', '--mapfile', 'mapfiles/condor_mapfile', ATLAS],
+    expect: 0,
+    target: '<= 1.3x',
+  },
+  {
+    name: 'tokenmap htcondor-plugin (example config, EGI payload on stdin -> PLUGIN:TOKENMAP -> policy)',
+    cmd: BIN,
+    args: ['htcondor-plugin', '--config', 'mapfiles/tokenmap.ini'],
+    stdinFile: join(ROOT, 'mapfiles/tokens/egi-biomed-pilot.json'),
+    expect: 0,
+    target: '<= 1.3x',
+  },
+  {
+    name: 'tokenmap arc-plugin (example config, ARC 7 environment)',
+    cmd: BIN,
+    args: ['arc-plugin', '--config', 'mapfiles/tokenmap.ini'],
+    env: arcEnv,
+    expect: 0,
+    target: '<= 1.3x',
+  },
 ];
 const INHERITED_NODE = 'node -e 0, environment of this shell';
 if (process.env.NODE_EXTRA_CA_CERTS) {
@@ -192,7 +254,9 @@ if (process.env.NODE_EXTRA_CA_CERTS) {
 console.log(`# tokenmap bench (node ${process.version}, ${new Date().toISOString()})`);
 console.log('\nChildren run with a clean environment (PATH only), as a CE daemon starts them.');
 if (process.env.NODE_EXTRA_CA_CERTS)
-  console.log('This shell sets NODE_EXTRA_CA_CERTS (~40 ms more per node start): the plugin is also timed with it, against node -e 0 with it.');
+  console.log(
+    'This shell sets NODE_EXTRA_CA_CERTS (~40 ms more per node start): the plugin is also timed with it, against node -e 0 with it.',
+  );
 startup(cases);
 peakMemory(cases.filter((c) => !c.inherit));
 throughput();

@@ -12,18 +12,40 @@ const io = (stdin, env = {}) => ({
   out: () => {},
   err: () => {},
   env,
-  stdin: () => ({ isTTY: false, stream: (async function* () { if (stdin) yield stdin; })(), close: () => {} }),
+  stdin: () => ({
+    isTTY: false,
+    stream: (async function* () {
+      if (stdin) yield stdin;
+    })(),
+    close: () => {},
+  }),
   now: () => Date.now(),
   self: 'bin/tokenmap',
 });
 const egi = JSON.parse(payload('egi-biomed-pilot'));
 const arcEnv = {
-  BEARER_TOKEN_0_ISSUER: egi.iss, BEARER_TOKEN_0_SUBJECT: egi.sub, BEARER_TOKEN_0_CLAIM_iss_0: egi.iss, BEARER_TOKEN_0_CLAIM_sub_0: egi.sub,
-  BEARER_TOKEN_0_CLAIM_scope_0: egi.scope, BEARER_TOKEN_0_CLAIM_voperson_id_0: egi.voperson_id, X509_SUBJECT_NAME: `${egi.iss}/${egi.sub}`,
+  BEARER_TOKEN_0_ISSUER: egi.iss,
+  BEARER_TOKEN_0_SUBJECT: egi.sub,
+  BEARER_TOKEN_0_CLAIM_iss_0: egi.iss,
+  BEARER_TOKEN_0_CLAIM_sub_0: egi.sub,
+  BEARER_TOKEN_0_CLAIM_scope_0: egi.scope,
+  BEARER_TOKEN_0_CLAIM_voperson_id_0: egi.voperson_id,
+  X509_SUBJECT_NAME: `${egi.iss}/${egi.sub}`,
 };
 const runs = [
-  [['lookup', '--mapfile', 'mapfiles/condor_mapfile', 'https://atlas-auth.web.cern.ch/,7dee38a3-6ab8-4fe2-9e4c-58039c21d817'], io()],
-  ...['atlas-production', 'egi-biomed-pilot', 'fnal-pilot', 'banned'].map((n) => [['htcondor-plugin', '--config', 'mapfiles/tokenmap.ini'], io(payload(n))]),
+  [
+    [
+      'lookup',
+      '--mapfile',
+      'mapfiles/condor_mapfile',
+      'https://atlas-auth.web.cern.ch/,7dee38a3-6ab8-4fe2-9e4c-58039c21d817',
+    ],
+    io(),
+  ],
+  ...['atlas-production', 'egi-biomed-pilot', 'fnal-pilot', 'banned'].map((n) => [
+    ['htcondor-plugin', '--config', 'mapfiles/tokenmap.ini'],
+    io(payload(n)),
+  ]),
   [['arc-plugin', '--config', 'mapfiles/tokenmap.ini'], io(undefined, arcEnv)],
 ];
 for (const [argv, ioFor] of runs) await main(argv, ioFor);

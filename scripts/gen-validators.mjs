@@ -24,7 +24,9 @@ function esmOnly(code) {
 }
 
 if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
-for (const file of readdirSync('schemas').filter((f) => f.endsWith('.schema.json')).sort()) {
+for (const file of readdirSync('schemas')
+  .filter((f) => f.endsWith('.schema.json'))
+  .sort()) {
   const name = file.replace(/\.schema\.json$/, '');
   const schema = JSON.parse(readFileSync(`schemas/${file}`, 'utf8'));
   const ajv = new Ajv2020({ allErrors: true, strict: true, code: { source: true, esm: true, lines: true } });

@@ -4,7 +4,8 @@
  */
 export type Binary = string;
 
-export const binaryFromBytes = (b: Uint8Array): Binary => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+export const binaryFromBytes = (b: Uint8Array): Binary =>
+  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 export const binaryFromText = (s: string): Binary => Buffer.from(s, 'utf8').toString('latin1');
 export const bytesFromBinary = (s: Binary): Buffer => Buffer.from(s, 'latin1');
 /** For display and JSON: invalid UTF-8 becomes U+FFFD. */

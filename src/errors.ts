@@ -34,4 +34,3 @@ export class TokenmapError extends Error {
     return this.pos ? `${formatPos(this.pos)}: ${this.message}` : this.message;
   }
 }
-

@@ -8,9 +8,16 @@ import { runMain } from './helpers/run.js';
 const IAM = 'https://wlcg.cloud.cnaf.infn.it/';
 // TV-A1 of callout-protocols.md
 const TVA1 = {
-  'wlcg.ver': '1.0', sub: 'e83eec5a-e2e3-43c6-bb67-df8f5ec3e8d0', iss: IAM, aud: 'https://ce.example.org',
-  scope: 'compute.create compute.read compute.modify compute.cancel', 'wlcg.groups': ['/wlcg', '/wlcg/pilots'],
-  exp: 1900000000, nbf: 1700000000, iat: 1700000000, jti: 'a1b2',
+  'wlcg.ver': '1.0',
+  sub: 'e83eec5a-e2e3-43c6-bb67-df8f5ec3e8d0',
+  iss: IAM,
+  aud: 'https://ce.example.org',
+  scope: 'compute.create compute.read compute.modify compute.cancel',
+  'wlcg.groups': ['/wlcg', '/wlcg/pilots'],
+  exp: 1900000000,
+  nbf: 1700000000,
+  iat: 1700000000,
+  jti: 'a1b2',
 };
 const POLICY = `[rule pilots]\nissuer = ${IAM}\naudience = https://ce.example.org\ngroups = /wlcg/pilots\nscopes = compute.create compute.cancel\naccount = wlcgpilot\ngroup = wlcg\n`;
 
@@ -55,5 +62,9 @@ t.test('index gaps end a list', async (t) => {
   delete env['BEARER_TOKEN_0_CLAIM_wlcg.groups_0'];
   delete env.BEARER_TOKEN_0_GROUP_0;
   delete env.BEARER_TOKEN_0_GROUP_1;
-  t.equal((await runMain(['arc-plugin', '-c', policyFile(POLICY)], { env })).code, 1, 'CLAIM_wlcg.groups_1 alone is not read');
+  t.equal(
+    (await runMain(['arc-plugin', '-c', policyFile(POLICY)], { env })).code,
+    1,
+    'CLAIM_wlcg.groups_1 alone is not read',
+  );
 });

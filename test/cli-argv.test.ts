@@ -5,11 +5,21 @@ import { parseFast } from '../src/cli/fast-argv.js';
 import { buildProgram } from '../src/cli/program.js';
 import type { CliIo } from '../src/cli/io.js';
 
-const quietIo: CliIo = { out: () => {}, err: () => {}, env: {}, stdin: () => ({ isTTY: true, stream: (async function* () {})(), close: () => {} }), now: () => 0, self: 'tokenmap' };
+const quietIo: CliIo = {
+  out: () => {},
+  err: () => {},
+  env: {},
+  stdin: () => ({ isTTY: true, stream: (async function* () {})(), close: () => {} }),
+  now: () => 0,
+  self: 'tokenmap',
+};
 
 async function viaCommander(argv: string[]): Promise<{ args: string[]; opts: Record<string, unknown> } | null> {
   let seen: { args: string[]; opts: Record<string, unknown> } | null = null;
-  const specs = COMMANDS.map((c) => ({ ...c, run: async (args: string[], opts: Record<string, unknown>) => ((seen = { args, opts }), 0) }));
+  const specs = COMMANDS.map((c) => ({
+    ...c,
+    run: async (args: string[], opts: Record<string, unknown>) => ((seen = { args, opts }), 0),
+  }));
   try {
     await buildProgram(specs, quietIo, '0', argv.slice(1), () => {}).parseAsync(argv, { from: 'user' });
   } catch {

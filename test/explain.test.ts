@@ -28,8 +28,13 @@ t.test('--json validates against the decision schema', async (t) => {
     const doc = JSON.parse(r.stdout.toString());
     const v = validate as ((d: unknown) => boolean) & { errors?: unknown };
     t.ok(v(doc), `${name}: valid (${JSON.stringify(v.errors ?? null)})`);
-    t.equal(r.code, { mapped: 0, declined: 1, error: 2 }[doc.result as string], `${name}: exit code follows the result`);
-    if (doc.result === 'error') t.match(r.stderr, /^tokenmap: banned by \S+90-ban\.conf:6/, `${name}: and one stderr line`);
+    t.equal(
+      r.code,
+      { mapped: 0, declined: 1, error: 2 }[doc.result as string],
+      `${name}: exit code follows the result`,
+    );
+    if (doc.result === 'error')
+      t.match(r.stderr, /^tokenmap: banned by \S+90-ban\.conf:6/, `${name}: and one stderr line`);
   }
 });
 
@@ -39,11 +44,17 @@ t.test('a compact JWT from a file or argv, and WLCG Bearer Token Discovery', asy
   t.match(fromFile.stdout.toString(), /signature +not verified \(alg RS256, kid "rsa1"\)/);
   t.match(fromFile.stdout.toString(), /HTCondor +atlasprd@users\.htcondor\.org/);
   t.equal((await runBin(['explain', '--config', CONFIG, jwt])).code, 0);
-  t.equal((await runBin(['explain', '--config', CONFIG], { env: { BEARER_TOKEN: `  ${jwt}\n` } })).code, 0, 'BEARER_TOKEN, whitespace stripped');
+  t.equal(
+    (await runBin(['explain', '--config', CONFIG], { env: { BEARER_TOKEN: `  ${jwt}\n` } })).code,
+    0,
+    'BEARER_TOKEN, whitespace stripped',
+  );
   const dir = scratch();
   const file = join(dir, 'bt');
   writeFileSync(file, jwt + '\n', { mode: 0o600 });
-  const viaFile = await runBin(['explain', '--config', CONFIG], { env: { BEARER_TOKEN: '  ', BEARER_TOKEN_FILE: file } });
+  const viaFile = await runBin(['explain', '--config', CONFIG], {
+    env: { BEARER_TOKEN: '  ', BEARER_TOKEN_FILE: file },
+  });
   t.equal(viaFile.code, 0, 'an empty BEARER_TOKEN falls through to BEARER_TOKEN_FILE');
   writeFileSync(file, `${jwt}\n${jwt}\n`, { mode: 0o600 });
   const two = await runBin(['explain', '--config', CONFIG], { env: { BEARER_TOKEN_FILE: file } });
@@ -80,5 +91,8 @@ t.test('a token whose iss lacks the trailing slash of an IAM map line: explain s
   writeFileSync(claims, JSON.stringify({ ...p, iss: 'https://atlas-auth.web.cern.ch' }));
   const r = await runBin(['explain', '--config', CONFIG, '--claims', claims]);
   t.equal(r.code, 1);
-  t.match(r.stdout.toString(), /10-scitokens\.conf:6 would match if the issuer were "https:\/\/atlas-auth\.web\.cern\.ch\/": the token's iss differs only by a trailing slash/);
+  t.match(
+    r.stdout.toString(),
+    /10-scitokens\.conf:6 would match if the issuer were "https:\/\/atlas-auth\.web\.cern\.ch\/": the token's iss differs only by a trailing slash/,
+  );
 });

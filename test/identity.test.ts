@@ -40,7 +40,12 @@ for (const [what, sub] of [
     const { htcondor, arc } = await viaMap(sub);
     // ARC exports no variable for an empty value: without a sub, no map file line can apply (exit 1).
     if (sub === '') t.equal(arc.code, 1, 'arc: an empty sub is not exported, so nothing maps');
-    for (const [ce, r] of sub === '' ? ([['htcondor', htcondor]] as const) : ([['htcondor', htcondor], ['arc', arc]] as const)) {
+    for (const [ce, r] of sub === ''
+      ? ([['htcondor', htcondor]] as const)
+      : ([
+          ['htcondor', htcondor],
+          ['arc', arc],
+        ] as const)) {
       t.equal(r.code, 2, `${ce}: exit 2`);
       t.equal(r.stdout, '', `${ce}: nothing on stdout`);
       t.match(r.stderr, /condor_mapfile:1/, `${ce}: names the map line`);
@@ -51,7 +56,10 @@ for (const [what, sub] of [
 t.test('a user@domain canonical name: HTCondor gets both, ARC the user', async (t) => {
   const file = put(scratch(), 'condor_mapfile', 'SCITOKENS /^https:\\/\\/iss\\.example\\/,(.*)$/ \\1@vo.example\n');
   const payload = { iss: ISS, sub: 'alice' };
-  t.equal((await runMain(['htcondor-plugin', '--mapfile', file], { stdin: JSON.stringify(payload) })).stdout, 'alice@vo.example\n');
+  t.equal(
+    (await runMain(['htcondor-plugin', '--mapfile', file], { stdin: JSON.stringify(payload) })).stdout,
+    'alice@vo.example\n',
+  );
   t.equal((await runMain(['arc-plugin', '--mapfile', file], { env: arc7Env(payload) })).stdout, 'alice');
 });
 
@@ -67,7 +75,9 @@ t.test('a site deny list and safe pattern apply to policy results too', async (t
     'p.ini': `[rule r]\nissuer = ${ISS}\naudience_optional = yes\naccount = condor\n`,
     'tokenmap.ini': '[rules]\nsource[] = policy:p.ini\n[identity]\ndeny = condor\n[tokens]\ncheck = no\n',
   });
-  const r = await runMain(['htcondor-plugin', '--config', `${dir}/tokenmap.ini`], { stdin: JSON.stringify({ iss: ISS, sub: 'a' }) });
+  const r = await runMain(['htcondor-plugin', '--config', `${dir}/tokenmap.ini`], {
+    stdin: JSON.stringify({ iss: ISS, sub: 'a' }),
+  });
   t.equal(r.code, 2);
   t.match(r.stderr, /account "condor" is denied by the identity policy; rule .*p\.ini:1/);
 });

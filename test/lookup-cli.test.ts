@@ -23,22 +23,42 @@ t.test('--json with one principal that matches: exit 0', async (t) => {
   const file = mapFile();
   const r = await runBin(['lookup', '--mapfile', file, '--json', 'https://lit.example,bob']);
   t.equal(r.code, 0);
-  t.same(JSON.parse(r.stdout.toString()), { principal: 'https://lit.example,bob', matched: true, canonical: 'bob_lit', source: `${file}:2` });
+  t.same(JSON.parse(r.stdout.toString()), {
+    principal: 'https://lit.example,bob',
+    matched: true,
+    canonical: 'bob_lit',
+    source: `${file}:2`,
+  });
 });
 
 t.test('batch from stdin: LF-terminated byte lines, JSON answers, invalid UTF-8 shown as U+FFFD', async (t) => {
   const file = mapFile();
-  const stdin = Buffer.concat([Buffer.from('https://iss.example/,alice\nnobody\nhttps://iss.example/,'), Buffer.from([0xff, 0x61]), Buffer.from('\nhttps://lit.example,bob')]);
+  const stdin = Buffer.concat([
+    Buffer.from('https://iss.example/,alice\nnobody\nhttps://iss.example/,'),
+    Buffer.from([0xff, 0x61]),
+    Buffer.from('\nhttps://lit.example,bob'),
+  ]);
   const r = await runBin(['lookup', '--mapfile', file, '-'], { stdin });
   t.equal(r.code, 1);
-  const lines = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.equal(lines.length, 4, 'the last line needs no LF');
-  t.same(lines.map((l) => l.matched), [true, false, true, true]);
+  t.same(
+    lines.map((l) => l.matched),
+    [true, false, true, true],
+  );
   t.equal(lines[2].canonical, '\ufffda');
 });
 
 t.test('text mode writes the exact bytes of the canonical name', async (t) => {
-  const file = put(scratch(), 'm', Buffer.concat([Buffer.from('SCITOKENS /^a$/ '), Buffer.from([0xe9, 0xff]), Buffer.from('\n')]));
+  const file = put(
+    scratch(),
+    'm',
+    Buffer.concat([Buffer.from('SCITOKENS /^a$/ '), Buffer.from([0xe9, 0xff]), Buffer.from('\n')]),
+  );
   const r = await runBin(['lookup', '--mapfile', file, 'a']);
   t.same([...r.stdout], [0xe9, 0xff, 0x0a]);
 });
@@ -61,7 +81,15 @@ t.test('unreadable map file: exit 2 with one line naming it', async (t) => {
 });
 
 t.test('usage errors are exit 2, never a stack trace', async (t) => {
-  for (const args of [[], ['lookup', 'x'], ['lookup', '--mapfile'], ['nosuchcommand'], ['lookup', '--mapfile', 'm', '--hash-keys', '--regex-keys', 'x'], ['lookup', '--mapfile', 'm', '--timeout', 'soon', 'x'], ['lookup', '--mapfile', 'm', 'a', '-']]) {
+  for (const args of [
+    [],
+    ['lookup', 'x'],
+    ['lookup', '--mapfile'],
+    ['nosuchcommand'],
+    ['lookup', '--mapfile', 'm', '--hash-keys', '--regex-keys', 'x'],
+    ['lookup', '--mapfile', 'm', '--timeout', 'soon', 'x'],
+    ['lookup', '--mapfile', 'm', 'a', '-'],
+  ]) {
     const r = await runBin(args);
     t.equal(r.code, 2, args.join(' '));
     t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
@@ -93,7 +121,9 @@ t.test('hostile map files: binary junk, a 1 MB line, NUL bytes: exit 0, 1 or 2 o
     if (name === 'manyfields') t.equal(r.stdout.toString(), 'b\n');
   }
   // A 1 MB principal cannot travel in argv (Linux caps one argument at 128 KiB): it comes on stdin.
-  const long = await runBin(['lookup', '--mapfile', join(dir, 'longline'), '-'], { stdin: 'a'.repeat(1024 * 1024) + '\n' });
+  const long = await runBin(['lookup', '--mapfile', join(dir, 'longline'), '-'], {
+    stdin: 'a'.repeat(1024 * 1024) + '\n',
+  });
   // V8 cannot compile a 1 MB regex: exit 2 naming the line, with a short message.
   t.equal(long.code, 2, 'a 1 MB regex is refused when reached');
   t.match(long.stderr, /longline:1: regex cannot be evaluated here \(.{0,200}\.\.\. \(\d+ characters\)\)\n$/);

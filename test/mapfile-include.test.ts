@@ -21,8 +21,24 @@ t.test('a directory is read in byte order: 10-x before 9-y, Z before a', async (
 });
 
 t.test('excluded names are skipped; backups and any suffix are read; sub-directories are skipped', async (t) => {
-  const names = ['.hidden', 'x.pl', 'x.py', 'x.sh', 'x~', '#x', 'x.rpmsave', 'x.rpmnew', 'x.dpkg-old', 'x.dpkg-dist', 'x.cfsaved'];
-  const files: Record<string, string> = { condor_mapfile: '@include d/\n', 'd/zz.bak': 'SCITOKENS /^bak$/ bak\n', 'd/sub/00': 'SCITOKENS /^sub$/ sub\n' };
+  const names = [
+    '.hidden',
+    'x.pl',
+    'x.py',
+    'x.sh',
+    'x~',
+    '#x',
+    'x.rpmsave',
+    'x.rpmnew',
+    'x.dpkg-old',
+    'x.dpkg-dist',
+    'x.cfsaved',
+  ];
+  const files: Record<string, string> = {
+    condor_mapfile: '@include d/\n',
+    'd/zz.bak': 'SCITOKENS /^bak$/ bak\n',
+    'd/sub/00': 'SCITOKENS /^sub$/ sub\n',
+  };
   for (const n of names) files[`d/${n}`] = `SCITOKENS /^p$/ excluded\n`;
   files['d/~fine'] = 'SCITOKENS /^p$/ fine\n';
   const dir = scratch(files);
@@ -32,7 +48,11 @@ t.test('excluded names are skipped; backups and any suffix are read; sub-directo
 });
 
 t.test('--exclude-regexp replaces the default exclusion', async (t) => {
-  const dir = scratch({ condor_mapfile: '@include d\n', 'd/a.conf': 'SCITOKENS /^p$/ conf\n', 'd/0.skip': 'SCITOKENS /^p$/ skip\n' });
+  const dir = scratch({
+    condor_mapfile: '@include d\n',
+    'd/a.conf': 'SCITOKENS /^p$/ conf\n',
+    'd/0.skip': 'SCITOKENS /^p$/ skip\n',
+  });
   const r = await lookupIn(dir, 'p', ['--exclude-regexp', '\\.skip$']);
   t.equal(r.stdout.toString(), 'conf\n');
 });
@@ -48,7 +68,11 @@ t.test('entries are inserted where the @include line stands', async (t) => {
 });
 
 t.test('includes do not nest: the inner @include is skipped with a warning', async (t) => {
-  const dir = scratch({ condor_mapfile: '@include one\n', one: '@include two\nSCITOKENS /^a$/ one\n', two: 'SCITOKENS /^a$/ two\n' });
+  const dir = scratch({
+    condor_mapfile: '@include one\n',
+    one: '@include two\nSCITOKENS /^a$/ one\n',
+    two: 'SCITOKENS /^a$/ two\n',
+  });
   const r = await lookupIn(dir, 'a');
   t.equal(r.stdout.toString(), 'one\n');
   t.match(r.stderr, /one:1: warning: @include directive not allowed/);
@@ -63,20 +87,40 @@ t.test('a missing include is a warning and the rest of the file still loads', as
 });
 
 t.test('relative paths: against the including file directory, else the working directory', async (t) => {
-  const dir = scratch({ 'etc/condor_mapfile': '@include "rel inc"\n', 'etc/rel inc': 'SCITOKENS /^a$/ rel\n', 'rel inc': 'SCITOKENS /^a$/ cwd\n' });
-  t.equal((await runBin(['lookup', '--mapfile', join(dir, 'etc/condor_mapfile'), 'a'])).stdout.toString(), 'rel\n', 'quoted path with a space, relative to the file');
+  const dir = scratch({
+    'etc/condor_mapfile': '@include "rel inc"\n',
+    'etc/rel inc': 'SCITOKENS /^a$/ rel\n',
+    'rel inc': 'SCITOKENS /^a$/ cwd\n',
+  });
+  t.equal(
+    (await runBin(['lookup', '--mapfile', join(dir, 'etc/condor_mapfile'), 'a'])).stdout.toString(),
+    'rel\n',
+    'quoted path with a space, relative to the file',
+  );
   put(dir, 'top', '@include "rel inc"\n');
-  t.equal((await runBin(['lookup', '--mapfile', 'top', 'a'], { cwd: dir })).stdout.toString(), 'cwd\n', 'no directory part: the working directory');
+  t.equal(
+    (await runBin(['lookup', '--mapfile', 'top', 'a'], { cwd: dir })).stdout.toString(),
+    'cwd\n',
+    'no directory part: the working directory',
+  );
 });
 
 t.test('included files use the top file mode', async (t) => {
   const dir = scratch({ condor_mapfile: '@include inc\n', inc: 'SCITOKENS /^a$/ slash\nSCITOKENS a lit\n' });
   t.equal((await lookupIn(dir, 'a')).stdout.toString(), 'slash\n', 'hash keys: /.../ is a regex');
-  t.equal((await lookupIn(dir, 'a', ['--regex-keys'])).stdout.toString(), 'lit\n', 'regex keys: /^a$/ never matches, a is a regex');
+  t.equal(
+    (await lookupIn(dir, 'a', ['--regex-keys'])).stdout.toString(),
+    'lit\n',
+    'regex keys: /^a$/ never matches, a is a regex',
+  );
 });
 
 t.test('a symlink to a directory inside an included directory is skipped like a directory', async (t) => {
-  const dir = scratch({ condor_mapfile: '@include d\n', 'real/x': 'SCITOKENS /^a$/ linked\n', 'd/y': 'SCITOKENS /^b$/ y\n' });
+  const dir = scratch({
+    condor_mapfile: '@include d\n',
+    'real/x': 'SCITOKENS /^a$/ linked\n',
+    'd/y': 'SCITOKENS /^b$/ y\n',
+  });
   symlinkSync(join(dir, 'real'), join(dir, 'd/link'));
   t.equal((await lookupIn(dir, 'a')).code, 1);
   t.equal((await lookupIn(dir, 'b')).stdout.toString(), 'y\n');

@@ -6,7 +6,13 @@ import { compileMap } from '../src/mapfile/compile.js';
 import { lookup, lookupTrace } from '../src/mapfile/lookup.js';
 import { parseMapText, type MapRecord } from '../src/mapfile/parse.js';
 
-const issuers = ['https://a.example/', 'https://a.example', 'https://A.example/', 'https://b.example/x,y/', 'https://c.example/'];
+const issuers = [
+  'https://a.example/',
+  'https://a.example',
+  'https://A.example/',
+  'https://b.example/x,y/',
+  'https://c.example/',
+];
 const esc = (s: string) => s.replace(/[./:,-]/g, (c) => '\\' + c);
 let text = '';
 for (let i = 0; i < 400; i++) {
@@ -23,7 +29,9 @@ for (let i = 0; i < 400; i++) {
 }
 
 t.test('indexed lookups equal full scans', async (t) => {
-  const records = parseMapText(binaryFromText(text), 'm', { hashKeys: true, included: false }).flatMap((x) => (x.t === 'record' ? [x.record as MapRecord] : []));
+  const records = parseMapText(binaryFromText(text), 'm', { hashKeys: true, included: false }).flatMap((x) =>
+    x.t === 'record' ? [x.record as MapRecord] : [],
+  );
   const { map } = compileMap(records);
   const { map: scanned } = compileMap(records);
   let differ = 0;

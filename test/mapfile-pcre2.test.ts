@@ -11,7 +11,8 @@ const re = (pattern: string, principal: string, expect: LookupCase['expect'], st
   stderr,
 });
 const dropped = /warning: PCRE2 rejects regex .* HTCondor ignores this entry/;
-const unsupported = (what: RegExp) => new RegExp(`mapfile:1: unsupported PCRE2 construct .*${what.source}.* at offset \\d+`);
+const unsupported = (what: RegExp) =>
+  new RegExp(`mapfile:1: unsupported PCRE2 construct .*${what.source}.* at offset \\d+`);
 
 lookupCases(t, [
   // escapes that JavaScript rejects under u/v are literal bytes in PCRE2 (OSG generator style)
@@ -21,7 +22,13 @@ lookupCases(t, [
   re('^a\\ib$', 'aib', null, dropped),
   re('^\\u0041$', 'A', null, dropped),
   re('^\\N{U+41}$', 'A', null, dropped),
-  { name: 'a dropped line does not stop the file', map: 'SCITOKENS /^\\q/ no\nSCITOKENS /^q/ yes\n', principal: 'q', expect: 'yes', stderr: dropped },
+  {
+    name: 'a dropped line does not stop the file',
+    map: 'SCITOKENS /^\\q/ no\nSCITOKENS /^q/ yes\n',
+    principal: 'q',
+    expect: 'yes',
+    stderr: dropped,
+  },
   // dot, \s, \h, \v, \d, \w: byte classes of the C locale
   re('^a.b$', 'a\rb', 'dot_cr'),
   re('^a.b$', 'a\nb', null),
@@ -65,9 +72,19 @@ lookupCases(t, [
   // caseless: ASCII only, through classes too
   re('^[a-c]+$', 'ABC', null),
   { name: '/i folds a range', map: 'SCITOKENS /^[a-c]+$/i ci\n', principal: 'AbC', expect: 'ci' },
-  { name: '/i folds a POSIX class: [:upper:] matches lower case', map: 'SCITOKENS /^[[:upper:]]+$/i up\n', principal: 'abc', expect: 'up' },
+  {
+    name: '/i folds a POSIX class: [:upper:] matches lower case',
+    map: 'SCITOKENS /^[[:upper:]]+$/i up\n',
+    principal: 'abc',
+    expect: 'up',
+  },
   { name: '/i folds a negated class', map: 'SCITOKENS /^[^a]$/i neg\n', principal: 'A', expect: null },
-  { name: '/i does not fold Latin-1 bytes', map: 'SCITOKENS /^caf\xc3\xa9$/i cafe\n', principal: 'CAF\u00c9', expect: null },
+  {
+    name: '/i does not fold Latin-1 bytes',
+    map: 'SCITOKENS /^caf\xc3\xa9$/i cafe\n',
+    principal: 'CAF\u00c9',
+    expect: null,
+  },
   // inline options
   re('(a(?i)b|c)', 'C', 'inline_i_alt'),
   re('^a(?i)b$', 'aB', 'inline_i'),
@@ -81,7 +98,12 @@ lookupCases(t, [
   re('(?m)^a$', 'a', 2, unsupported(/inline option 'm'/)),
   re('(?x)a', 'a', 2, unsupported(/inline option 'x'/)),
   // groups and numbering
-  { name: 'named groups are numbered', map: 'SCITOKENS /^(?<v>a)(?P<w>b)(?\'x\'c)$/ \\3\\2\\1\n', principal: 'abc', expect: 'cba' },
+  {
+    name: 'named groups are numbered',
+    map: "SCITOKENS /^(?<v>a)(?P<w>b)(?'x'c)$/ \\3\\2\\1\n",
+    principal: 'abc',
+    expect: 'cba',
+  },
   re('^(?<n>a)(?<n>b)$', 'ab', 2, unsupported(/duplicate group name 'n'/)),
   re('^a(?=b)', 'ab', 'lookahead'),
   re('^a(?!b)', 'ab', null),
@@ -107,16 +129,64 @@ lookupCases(t, [
   re('^(?R)?$', 'a', 2, unsupported(/recursion/)),
   re('^(?(1)a|b)$', 'a', 2, unsupported(/conditional/)),
   re('(*UTF)a', 'a', 2, unsupported(/verb/)),
-  { name: 'a capture in a repeated group is unsupported when the template uses it', map: 'SCITOKENS /^(?:(a)|b)+$/ \\1\n', principal: 'ab', expect: 2, stderr: /capturing group inside a repeated group/ },
-  { name: 'a capture in a repeated group is fine when the template does not use it', map: 'SCITOKENS /^(?:(a)|b)+$/ rep\\0\n', principal: 'ab', expect: 'repab' },
+  {
+    name: 'a capture in a repeated group is unsupported when the template uses it',
+    map: 'SCITOKENS /^(?:(a)|b)+$/ \\1\n',
+    principal: 'ab',
+    expect: 2,
+    stderr: /capturing group inside a repeated group/,
+  },
+  {
+    name: 'a capture in a repeated group is fine when the template does not use it',
+    map: 'SCITOKENS /^(?:(a)|b)+$/ rep\\0\n',
+    principal: 'ab',
+    expect: 'repab',
+  },
   // unsupported entries stop only a scan that reaches them
-  { name: 'an earlier match answers before an unsupported entry', map: 'SCITOKENS /^a/ early\nSCITOKENS /^a++/ late\n', principal: 'a', expect: 'early' },
+  {
+    name: 'an earlier match answers before an unsupported entry',
+    map: 'SCITOKENS /^a/ early\nSCITOKENS /^a++/ late\n',
+    principal: 'a',
+    expect: 'early',
+  },
   // ...but an anchored literal prefix the principal lacks already decides "no match", as it does in PCRE2
-  { name: 'an unsupported entry whose anchored prefix cannot match is passed exactly', map: 'SCITOKENS /^https:\\/\\/x,a++/ no\nSCITOKENS /^https:\\/\\/y,/ y\n', principal: 'https://y,1', expect: 'y' },
-  { name: 'an unsupported entry whose prefix matches stops the lookup', map: 'SCITOKENS /^https:\\/\\/x,a++/ no\nSCITOKENS /^https:\\/\\/x,/ x\n', principal: 'https://x,aa', expect: 2, stderr: /mapfile:1: unsupported PCRE2 construct possessive/ },
-  { name: 'parse errors are compile errors at all', map: 'SCITOKENS /^(a$/ x\nSCITOKENS /^a)$/ y\nSCITOKENS /^a$/ z\n', principal: 'a', expect: 'z', stderr: dropped },
+  {
+    name: 'an unsupported entry whose anchored prefix cannot match is passed exactly',
+    map: 'SCITOKENS /^https:\\/\\/x,a++/ no\nSCITOKENS /^https:\\/\\/y,/ y\n',
+    principal: 'https://y,1',
+    expect: 'y',
+  },
+  {
+    name: 'an unsupported entry whose prefix matches stops the lookup',
+    map: 'SCITOKENS /^https:\\/\\/x,a++/ no\nSCITOKENS /^https:\\/\\/x,/ x\n',
+    principal: 'https://x,aa',
+    expect: 2,
+    stderr: /mapfile:1: unsupported PCRE2 construct possessive/,
+  },
+  {
+    name: 'parse errors are compile errors at all',
+    map: 'SCITOKENS /^(a$/ x\nSCITOKENS /^a)$/ y\nSCITOKENS /^a$/ z\n',
+    principal: 'a',
+    expect: 'z',
+    stderr: dropped,
+  },
   // byte model: UTF-8 principals are bytes
-  { name: 'a non-ASCII character is two bytes for .', map: 'SCITOKENS /^caf.$/ one\nSCITOKENS /^caf..$/ two\n', principal: 'caf\u00e9', expect: 'two' },
-  { name: 'a quantifier after a multi-byte character repeats its last byte', map: 'SCITOKENS /^\xc3\xa9+$/ rep\n', principal: '\u00e9', expect: 'rep' },
-  { name: 'a capture of UTF-8 bytes is written back as the same bytes', map: 'SCITOKENS /^(.*),/ \\1\n', principal: '\u00e9t\u00e9,x', expect: '\xc3\xa9t\xc3\xa9' },
+  {
+    name: 'a non-ASCII character is two bytes for .',
+    map: 'SCITOKENS /^caf.$/ one\nSCITOKENS /^caf..$/ two\n',
+    principal: 'caf\u00e9',
+    expect: 'two',
+  },
+  {
+    name: 'a quantifier after a multi-byte character repeats its last byte',
+    map: 'SCITOKENS /^\xc3\xa9+$/ rep\n',
+    principal: '\u00e9',
+    expect: 'rep',
+  },
+  {
+    name: 'a capture of UTF-8 bytes is written back as the same bytes',
+    map: 'SCITOKENS /^(.*),/ \\1\n',
+    principal: '\u00e9t\u00e9,x',
+    expect: '\xc3\xa9t\xc3\xa9',
+  },
 ]);

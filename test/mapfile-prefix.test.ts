@@ -5,10 +5,45 @@ import { DEFAULT_EXCLUDE, DEFAULT_EXCLUDE_JS } from '../src/mapfile/load.js';
 import { anchoredPrefix, translatePcre2 } from '../src/mapfile/pcre2.js';
 
 const patterns = [
-  '^https:\\/\\/atlas-auth\\.web\\.cern\\.ch\\/,7dee38a3$', '^https\\:\\/\\/scitokens\\.org\\/osg\\-connect,', '^abc|def', '^ab(c|d)',
-  '^a(b|c)|d', '^ab*c', '^ab?', '^a{2}b', '^a\\{b', '^\\Qab\\E', '^a[|]b', '^[a]b', '^a\\|b', '^a(?#x|y)b', '^(?i)ab', '\\Aab',
-  '\\Gab', '^ab\\dc', '^ab\\x41', '^a.b', '^a\\.b', '^\xc3\xa9t\xc3\xa9,', '^AbC', '^a(?:b|c)d|e', '^a\\', 'a^b', '^', '^*a', '^a+',
-  '^ab(*UTF)', '^a\\,b\\@c\\-d\\:e', '^a b', '^a#b', '^a\\Eb', '^ab\\Q|\\E', '^a(b))|c', '^a((b)|c', '^a}b', '^a]b',
+  '^https:\\/\\/atlas-auth\\.web\\.cern\\.ch\\/,7dee38a3$',
+  '^https\\:\\/\\/scitokens\\.org\\/osg\\-connect,',
+  '^abc|def',
+  '^ab(c|d)',
+  '^a(b|c)|d',
+  '^ab*c',
+  '^ab?',
+  '^a{2}b',
+  '^a\\{b',
+  '^\\Qab\\E',
+  '^a[|]b',
+  '^[a]b',
+  '^a\\|b',
+  '^a(?#x|y)b',
+  '^(?i)ab',
+  '\\Aab',
+  '\\Gab',
+  '^ab\\dc',
+  '^ab\\x41',
+  '^a.b',
+  '^a\\.b',
+  '^\xc3\xa9t\xc3\xa9,',
+  '^AbC',
+  '^a(?:b|c)d|e',
+  '^a\\',
+  'a^b',
+  '^',
+  '^*a',
+  '^a+',
+  '^ab(*UTF)',
+  '^a\\,b\\@c\\-d\\:e',
+  '^a b',
+  '^a#b',
+  '^a\\Eb',
+  '^ab\\Q|\\E',
+  '^a(b))|c',
+  '^a((b)|c',
+  '^a}b',
+  '^a]b',
 ];
 
 for (const pattern of patterns) {
@@ -21,7 +56,11 @@ for (const pattern of patterns) {
         return;
       }
       if (quick === null) t.pass('no prefix claimed: the entry is always tried');
-      else t.ok(full.prefix?.startsWith(quick), `claimed ${JSON.stringify(quick)}, translator ${JSON.stringify(full.prefix)}`);
+      else
+        t.ok(
+          full.prefix?.startsWith(quick),
+          `claimed ${JSON.stringify(quick)}, translator ${JSON.stringify(full.prefix)}`,
+        );
     });
   }
 }

@@ -8,14 +8,21 @@ import { put, scratch } from './helpers/files.js';
 import { BIN, ROOT, runBin } from './helpers/run.js';
 
 const CONFIG = join(ROOT, 'mapfiles/tokenmap.ini');
-const token = (name: string) => JSON.parse(readFileSync(join(ROOT, 'mapfiles/tokens', `${name}.json`), 'utf8')) as Record<string, unknown>;
+const token = (name: string) =>
+  JSON.parse(readFileSync(join(ROOT, 'mapfiles/tokens', `${name}.json`), 'utf8')) as Record<string, unknown>;
 const payload = (name: string) => readFileSync(join(ROOT, 'mapfiles/tokens', `${name}.json`));
 const htcondor = (stdin: Buffer | string | 'open', env: Record<string, string> = {}, extra: string[] = []) =>
   runBin(['htcondor-plugin', '--config', CONFIG, ...extra], { stdin, env });
-const arc = (env: Record<string, string>, args: string[] = []) => runBin(['arc-plugin', '--config', CONFIG, ...args], { stdin: 'open', env });
+const arc = (env: Record<string, string>, args: string[] = []) =>
+  runBin(['arc-plugin', '--config', CONFIG, ...args], { stdin: 'open', env });
 
 t.test('HTCondor: payload on stdin and the environment HTCondor builds from it', async (t) => {
-  for (const [name, account] of [['atlas-production', 'atlasprd'], ['cms-pilot', 'cmspilot'], ['egi-biomed-pilot', 'biomedpilot'], ['fnal-pilot', 'fnalpilot']]) {
+  for (const [name, account] of [
+    ['atlas-production', 'atlasprd'],
+    ['cms-pilot', 'cmspilot'],
+    ['egi-biomed-pilot', 'biomedpilot'],
+    ['fnal-pilot', 'fnalpilot'],
+  ]) {
     const r = await htcondor(payload(name as string), htcondorEnv(token(name as string)));
     t.equal(r.code, 0, `${name}: exit 0`);
     t.equal(r.stdout.toString(), `${account}\n`, `${name}: the identity and one newline`);
@@ -50,18 +57,27 @@ t.test('HTCondor: a ban is exit 2 with one stderr line naming the line', async (
   const r = await htcondor(payload('banned'), htcondorEnv(token('banned')));
   t.equal(r.code, 2);
   t.equal(r.stdout.length, 0);
-  t.match(r.stderr, /^tokenmap: banned by \S*mapfiles\/mapfiles\.d\/90-ban\.conf:6 \(leaked@banned\.htcondor\.org\)\n$/);
+  t.match(
+    r.stderr,
+    /^tokenmap: banned by \S*mapfiles\/mapfiles\.d\/90-ban\.conf:6 \(leaked@banned\.htcondor\.org\)\n$/,
+  );
 });
 
 const malformed: [string, string | Buffer][] = [
   ['not JSON', 'eyJhbGciOi'],
   ['a JSON array', '[1,2]'],
-  ['an aud array holding a number', JSON.stringify({ ...token('atlas-production'), aud: ['https://ce.example.org', 7] })],
+  [
+    'an aud array holding a number',
+    JSON.stringify({ ...token('atlas-production'), aud: ['https://ce.example.org', 7] }),
+  ],
   ['wlcg.groups holding a number', JSON.stringify({ ...token('cms-pilot'), 'wlcg.groups': ['/cms', 1] })],
   ['wlcg.groups as a string', JSON.stringify({ ...token('cms-pilot'), 'wlcg.groups': '/cms' })],
   ['iss as a number', JSON.stringify({ ...token('cms-pilot'), iss: 5 })],
   ['exp as a string', JSON.stringify({ ...token('cms-pilot'), exp: '4102444800' })],
-  ['a duplicate member name', '{"iss":"https://cms-auth.web.cern.ch/","sub":"a","sub":"bad55f4e-602c-4e8d-a5c5-bd8ffb762113"}'],
+  [
+    'a duplicate member name',
+    '{"iss":"https://cms-auth.web.cern.ch/","sub":"a","sub":"bad55f4e-602c-4e8d-a5c5-bd8ffb762113"}',
+  ],
   ['a duplicate member name, nested', '{"iss":"x","sub":"y","act":{"sub":"a","sub":"b"}}'],
   ['an unpaired surrogate escape', '{"iss":"x","sub":"\\ud800"}'],
   ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x69, 0x73, 0x73, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d])],
@@ -79,7 +95,10 @@ for (const [what, input] of malformed) {
 }
 
 t.test('HTCondor: BEARER_TOKEN_0_ISSUER that contradicts the payload is exit 2', async (t) => {
-  const r = await htcondor(payload('cms-pilot'), { ...htcondorEnv(token('cms-pilot')), BEARER_TOKEN_0_ISSUER: 'https://other/' });
+  const r = await htcondor(payload('cms-pilot'), {
+    ...htcondorEnv(token('cms-pilot')),
+    BEARER_TOKEN_0_ISSUER: 'https://other/',
+  });
   t.equal(r.code, 2);
   t.match(r.stderr, /differs from the payload iss/);
 });
@@ -117,12 +136,20 @@ t.test('unreadable or invalid configuration is exit 2 naming it', async (t) => {
     const a = await runBin(['arc-plugin', '--config', config], { stdin: 'open', env: arc7Env(token('cms-pilot')) });
     t.equal(a.code, 2, `arc: ${config}`);
   }
-  const viaEnv = await runBin(['htcondor-plugin'], { stdin: payload('cms-pilot'), env: { TOKENMAP_CONFIG: join(dir, 'missing.ini') } });
+  const viaEnv = await runBin(['htcondor-plugin'], {
+    stdin: payload('cms-pilot'),
+    env: { TOKENMAP_CONFIG: join(dir, 'missing.ini') },
+  });
   t.match(viaEnv.stderr, /missing\.ini: cannot read configuration/, '$TOKENMAP_CONFIG is honoured');
 });
 
 t.test('ARC 7: the environment, with stdin open and never written', async (t) => {
-  for (const [name, out] of [['atlas-production', 'atlasprd'], ['cms-pilot', 'cmspilot'], ['egi-biomed-pilot', 'biomedpilot:biomed'], ['fnal-pilot', 'fnalpilot:fermilab']]) {
+  for (const [name, out] of [
+    ['atlas-production', 'atlasprd'],
+    ['cms-pilot', 'cmspilot'],
+    ['egi-biomed-pilot', 'biomedpilot:biomed'],
+    ['fnal-pilot', 'fnalpilot:fermilab'],
+  ]) {
     const r = await arc(arc7Env(token(name as string)));
     t.equal(r.code, 0, `${name}: exit 0`);
     t.same([...r.stdout], [...Buffer.from(out as string)], `${name}: exactly ${JSON.stringify(out)}, no newline`);
@@ -143,7 +170,8 @@ t.test('ARC 7: declined is exit 1, banned exit 2', async (t) => {
 
 t.test('ARC 6: the %D subject alone', async (t) => {
   const dir = scratch({
-    'p.ini': '[rule dirac]\nissuer = https://iam.example.org/\nsubject = pilot-1\naccount = diracpilot\n[rule needs-scope]\nissuer = https://iam.example.org/\nsubject = pilot-2\nscopes = compute.create\naccount = other\n',
+    'p.ini':
+      '[rule dirac]\nissuer = https://iam.example.org/\nsubject = pilot-1\naccount = diracpilot\n[rule needs-scope]\nissuer = https://iam.example.org/\nsubject = pilot-2\nscopes = compute.create\naccount = other\n',
   });
   const run = (subject: string) => runBin(['arc-plugin', '-c', join(dir, 'p.ini'), subject], { stdin: 'open' });
   const ok = await run('https://iam.example.org//pilot-1');
@@ -159,13 +187,29 @@ t.test('ARC 6: the %D subject alone', async (t) => {
 t.test('the audit log: one JSON line per decision, never the token', async (t) => {
   const dir = scratch();
   const log = join(dir, 'audit.jsonl');
-  const config = put(dir, 'tokenmap.ini', readFileSync(CONFIG, 'utf8').replace(/^source\[\] = mapfile:condor_mapfile$/m, `source[] = mapfile:${ROOT}mapfiles/condor_mapfile`).replace('policy[] = policies.d/', `policy[] = ${ROOT}mapfiles/policies.d/`) + `\n[audit]\nlog = ${log}\n`);
+  const config = put(
+    dir,
+    'tokenmap.ini',
+    readFileSync(CONFIG, 'utf8')
+      .replace(/^source\[\] = mapfile:condor_mapfile$/m, `source[] = mapfile:${ROOT}mapfiles/condor_mapfile`)
+      .replace('policy[] = policies.d/', `policy[] = ${ROOT}mapfiles/policies.d/`) + `\n[audit]\nlog = ${log}\n`,
+  );
   await runBin(['htcondor-plugin', '--config', config], { stdin: payload('atlas-production') });
   await runBin(['arc-plugin', '--config', config], { stdin: 'open', env: arc7Env(token('banned')) });
   await runBin(['htcondor-plugin', '--config', config], { stdin: '{"iss":1}' });
-  const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.equal(lines.length, 3);
-  t.match(lines[0], { ce: 'htcondor', iss: 'https://atlas-auth.web.cern.ch/', sub: '7dee38a3-6ab8-4fe2-9e4c-58039c21d817', jti: '4e7a5b0c-1d2e-4f3a-8b9c-0d1e2f3a4b5c', result: 'mapped', identity: 'atlasprd@users.htcondor.org' });
+  t.match(lines[0], {
+    ce: 'htcondor',
+    iss: 'https://atlas-auth.web.cern.ch/',
+    sub: '7dee38a3-6ab8-4fe2-9e4c-58039c21d817',
+    jti: '4e7a5b0c-1d2e-4f3a-8b9c-0d1e2f3a4b5c',
+    result: 'mapped',
+    identity: 'atlasprd@users.htcondor.org',
+  });
   t.match(lines[0].rule, /10-scitokens\.conf:6/);
   t.type(lines[0].ms, 'number');
   t.match(lines[1], { ce: 'arc', result: 'error' });
@@ -175,16 +219,24 @@ t.test('the audit log: one JSON line per decision, never the token', async (t) =
 
 t.test('a regex that backtracks for ever is cut by the callout deadline: exit 2 naming the line', async (t) => {
   const file = put(scratch(), 'condor_mapfile', 'SCITOKENS /^https:\\/\\/slow\\.example,(a+)+$/ slow\n');
-  const r = await runBin(['htcondor-plugin', '--mapfile', file, '--deadline', '0.5'], { stdin: JSON.stringify({ iss: 'https://slow.example', sub: 'a'.repeat(40) + 'b' }) });
+  const r = await runBin(['htcondor-plugin', '--mapfile', file, '--deadline', '0.5'], {
+    stdin: JSON.stringify({ iss: 'https://slow.example', sub: 'a'.repeat(40) + 'b' }),
+  });
   t.equal(r.code, 2);
-  t.match(r.stderr, /^tokenmap: \S+condor_mapfile:1: the decision exceeded the deadline \(\d+ ms left\) in this map line\n$/);
+  t.match(
+    r.stderr,
+    /^tokenmap: \S+condor_mapfile:1: the decision exceeded the deadline \(\d+ ms left\) in this map line\n$/,
+  );
   t.ok(r.ms < 4000, `cut after ${r.ms} ms`);
 });
 
 // HTCondor's stdin is a pipe(2) (Node's own spawn would give a socket pair): a shell pipeline makes one.
 t.test('HTCondor: a real pipe, read to EOF; a real pipe never closed is abandoned at the deadline', async (t) => {
   const payloadFile = join(ROOT, 'mapfiles/tokens/egi-biomed-pilot.json');
-  const ok = await runBin(['-c', `cat "$1" | exec env -u NODE_OPTIONS "$0" htcondor-plugin --config "$2"`, BIN, payloadFile, CONFIG], { via: '/bin/sh' });
+  const ok = await runBin(
+    ['-c', `cat "$1" | exec env -u NODE_OPTIONS "$0" htcondor-plugin --config "$2"`, BIN, payloadFile, CONFIG],
+    { via: '/bin/sh' },
+  );
   t.equal(ok.code, 0);
   t.equal(ok.stdout.toString(), 'biomedpilot\n');
   // A FIFO opened read-write: the child gets a pipe whose write end stays open for ever.
@@ -201,15 +253,41 @@ t.test('HTCondor: a real pipe, read to EOF; a real pipe never closed is abandone
 t.test('the audit log under concurrent callouts: every line whole', async (t) => {
   const dir = scratch();
   const log = join(dir, 'audit.jsonl');
-  const config = put(dir, 'tokenmap.ini', `[rules]\nsource[] = mapfile:${ROOT}mapfiles/condor_mapfile\n[plugin TOKENMAP]\npolicy[] = ${ROOT}mapfiles/policies.d/\n[audit]\nlog = ${log}\n`);
+  const config = put(
+    dir,
+    'tokenmap.ini',
+    `[rules]\nsource[] = mapfile:${ROOT}mapfiles/condor_mapfile\n[plugin TOKENMAP]\npolicy[] = ${ROOT}mapfiles/policies.d/\n[audit]\nlog = ${log}\n`,
+  );
   const names = ['atlas-production', 'cms-pilot', 'egi-biomed-pilot', 'fnal-pilot', 'banned'];
-  const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => runBin(['htcondor-plugin', '--config', config], { stdin: payload(names[i % names.length] as string) })));
+  const runs = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      runBin(['htcondor-plugin', '--config', config], { stdin: payload(names[i % names.length] as string) }),
+    ),
+  );
   // fnal-pilot needs the site's [audience] list, which this configuration lacks: a decline.
-  const expected: Record<string, number> = { 'atlas-production': 0, 'cms-pilot': 0, 'egi-biomed-pilot': 0, 'fnal-pilot': 1, banned: 2 };
-  t.same(runs.map((r) => r.code), runs.map((_, i) => expected[names[i % names.length] as string]));
+  const expected: Record<string, number> = {
+    'atlas-production': 0,
+    'cms-pilot': 0,
+    'egi-biomed-pilot': 0,
+    'fnal-pilot': 1,
+    banned: 2,
+  };
+  t.same(
+    runs.map((r) => r.code),
+    runs.map((_, i) => expected[names[i % names.length] as string]),
+  );
   const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
   t.equal(lines.length, 20, 'one line per decision');
-  t.ok(lines.every((l) => { try { return typeof JSON.parse(l).result === 'string'; } catch { return false; } }), 'every line is one whole JSON document');
+  t.ok(
+    lines.every((l) => {
+      try {
+        return typeof JSON.parse(l).result === 'string';
+      } catch {
+        return false;
+      }
+    }),
+    'every line is one whole JSON document',
+  );
 });
 
 t.test('TOKENMAP_DEBUG=1 adds the stack to the error line, and only then', async (t) => {

@@ -14,11 +14,26 @@ const schema = (name: string) => JSON.parse(readFileSync(join(ROOT, 'schemas', `
 type V = ((d: unknown) => boolean) & { errors?: { keyword: string; instancePath: string }[] | null };
 
 const invalid: Record<string, unknown[]> = {
-  config: [{}, { rules: { source: 'nokind:x' } }, { rules: { source: ['mapfile:a'] }, audience: { wlcg_any: 'maybe' } }, { rules: { source: 'mapfile:a' }, 'plugin X.Y': { policy: 'p' } }],
-  policy: [{ mappings: { u: 'a b c d' } }, { rules: { r: { account: 'x' } } }, { rules: { r: { issuer: 'i', vo: 'a:b' } } }, { rules: { r: { issuer: 'i', subgroup: 's' } } }, { pools: { p: {} } }, { other: {} }],
+  config: [
+    {},
+    { rules: { source: 'nokind:x' } },
+    { rules: { source: ['mapfile:a'] }, audience: { wlcg_any: 'maybe' } },
+    { rules: { source: 'mapfile:a' }, 'plugin X.Y': { policy: 'p' } },
+  ],
+  policy: [
+    { mappings: { u: 'a b c d' } },
+    { rules: { r: { account: 'x' } } },
+    { rules: { r: { issuer: 'i', vo: 'a:b' } } },
+    { rules: { r: { issuer: 'i', subgroup: 's' } } },
+    { pools: { p: {} } },
+    { other: {} },
+  ],
 };
 
-for (const [name, standalone] of [['config', configValidator], ['policy', policyValidator]] as const) {
+for (const [name, standalone] of [
+  ['config', configValidator],
+  ['policy', policyValidator],
+] as const) {
   t.test(`${name}: standalone and runtime ajv report the same keywords`, async (t) => {
     const ajv = new Ajv2020({ allErrors: true, strict: true });
     addFormats(ajv);

@@ -4,7 +4,8 @@ import t from 'tap';
 import { decide } from './helpers/decide.js';
 
 const IAM = 'https://iam.example.org/';
-const rule = (scopes: string) => `[rule r]\nissuer = ${IAM}\naudience = https://se.example.org\nscopes = ${scopes}\naccount = mapped\n`;
+const rule = (scopes: string) =>
+  `[rule r]\nissuer = ${IAM}\naudience = https://se.example.org\nscopes = ${scopes}\naccount = mapped\n`;
 const tok = (scope: string) => ({ iss: IAM, sub: 's', aud: 'https://se.example.org', scope });
 
 const cases: [string, string, string, 0 | 1][] = [

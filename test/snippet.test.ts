@@ -12,19 +12,50 @@ t.test('htcondor-ce: map lines that hand the policy issuers over, and the plugin
   t.equal(r.code, 0);
   const out = r.stdout.toString();
   t.match(out, /^SEC_SCITOKENS_PLUGIN_NAMES = TOKENMAP$/m);
-  t.match(out, new RegExp(`^SEC_SCITOKENS_PLUGIN_TOKENMAP_COMMAND = \\S+/bin/tokenmap htcondor-plugin --config ${CONFIG.replace(/[.]/g, '\\.')}$`, 'm'));
+  t.match(
+    out,
+    new RegExp(
+      `^SEC_SCITOKENS_PLUGIN_TOKENMAP_COMMAND = \\S+/bin/tokenmap htcondor-plugin --config ${CONFIG.replace(/[.]/g, '\\.')}$`,
+      'm',
+    ),
+  );
   t.match(out, /^SEC_SCITOKENS_FOREIGN_TOKEN_ISSUERS = https:\/\/aai\.egi\.eu\/auth\/realms\/egi$/m);
   t.match(out, /^SEC_SCITOKENS_ALLOW_FOREIGN_TOKEN_TYPES = True$/m);
   // The printed map lines, used as a map file, send those issuers to the plugin and nothing else.
-  const mapLines = out.split('\n').filter((l) => l.startsWith('SCITOKENS ')).join('\n') + '\n';
+  const mapLines =
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('SCITOKENS '))
+      .join('\n') + '\n';
   const mapfile = put(scratch(), 'mapfile', mapLines);
-  const lookup = await runBin(['lookup', '--mapfile', mapfile, 'https://aai.egi.eu/auth/realms/egi,x@egi.eu', 'https://cilogon.org/fermilab,p', 'https://aai.egi.eu/auth/realms/egiX,x']);
-  t.same(lookup.stdout.toString().trim().split('\n').map((l) => JSON.parse(l).canonical ?? null), ['PLUGIN:TOKENMAP', 'PLUGIN:TOKENMAP', null]);
+  const lookup = await runBin([
+    'lookup',
+    '--mapfile',
+    mapfile,
+    'https://aai.egi.eu/auth/realms/egi,x@egi.eu',
+    'https://cilogon.org/fermilab,p',
+    'https://aai.egi.eu/auth/realms/egiX,x',
+  ]);
+  t.same(
+    lookup.stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).canonical ?? null),
+    ['PLUGIN:TOKENMAP', 'PLUGIN:TOKENMAP', null],
+  );
 });
 
 t.test('arc: the blocks, with a TIMEOUT 2 s above the deadline and the subject argument', async (t) => {
   const dir = scratch();
-  const config = put(dir, 'tokenmap.ini', readFileSync(CONFIG, 'utf8').replace('deadline = 5', 'deadline = 8').replace('source[] = mapfile:condor_mapfile', `source[] = mapfile:${ROOT}mapfiles/condor_mapfile`).replace('policy[] = policies.d/', `policy[] = ${ROOT}mapfiles/policies.d/`));
+  const config = put(
+    dir,
+    'tokenmap.ini',
+    readFileSync(CONFIG, 'utf8')
+      .replace('deadline = 5', 'deadline = 8')
+      .replace('source[] = mapfile:condor_mapfile', `source[] = mapfile:${ROOT}mapfiles/condor_mapfile`)
+      .replace('policy[] = policies.d/', `policy[] = ${ROOT}mapfiles/policies.d/`),
+  );
   const r = await runBin(['snippet', 'arc', '--config', config]);
   t.equal(r.code, 0);
   const out = r.stdout.toString();

@@ -20,7 +20,13 @@ export interface AuditRecord {
   ms: number;
 }
 
-export function auditRecord(ce: AuditRecord['ce'], claims: Claims | undefined, d: Decision, now: number, ms: number): AuditRecord {
+export function auditRecord(
+  ce: AuditRecord['ce'],
+  claims: Claims | undefined,
+  d: Decision,
+  now: number,
+  ms: number,
+): AuditRecord {
   return {
     time: new Date(now).toISOString(),
     ce,

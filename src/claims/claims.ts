@@ -71,7 +71,12 @@ export interface ClaimFields {
   arcSubject?: string;
 }
 
-export function assembleClaims(f: ClaimFields, source: ClaimsSource, raw: Record<string, unknown>, hasTimes: boolean): Claims {
+export function assembleClaims(
+  f: ClaimFields,
+  source: ClaimsSource,
+  raw: Record<string, unknown>,
+  hasTimes: boolean,
+): Claims {
   const scopes = f.scope === undefined ? [] : splitScope(f.scope);
   const asserted = f.entitlements ?? [];
   const entitlements =
@@ -91,7 +96,9 @@ export function assembleClaims(f: ClaimFields, source: ClaimsSource, raw: Record
     audPresent: f.aud !== undefined && f.aud.length > 0,
     scope: f.scope,
     scopes: Object.freeze(scopes),
-    validatorScopes: Object.freeze(f.validatorScopes ?? (f.scope === undefined ? [] : f.scope.split(/\s+/).filter(Boolean))),
+    validatorScopes: Object.freeze(
+      f.validatorScopes ?? (f.scope === undefined ? [] : f.scope.split(/\s+/).filter(Boolean)),
+    ),
     groups: Object.freeze(groups.filter((g) => GROUP.test(g))),
     ignoredGroups: Object.freeze(groups.filter((g) => !GROUP.test(g))),
     entitlements: Object.freeze(entitlements),

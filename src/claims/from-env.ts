@@ -46,7 +46,10 @@ export function claimsFromEnv(env: Env): Claims {
   }
   const single = (name: string): string | undefined => {
     const v = list(name);
-    if (v && v.length > 1) throw new ClaimsInvalid(`claim ${JSON.stringify(name)} must be a string, but the environment holds ${v.length} values`);
+    if (v && v.length > 1)
+      throw new ClaimsInvalid(
+        `claim ${JSON.stringify(name)} must be a string, but the environment holds ${v.length} values`,
+      );
     return v?.[0];
   };
   for (const name of SINGLE) single(name);
@@ -58,7 +61,10 @@ export function claimsFromEnv(env: Env): Claims {
     throw new ClaimsInvalid('BEARER_TOKEN_0_SUBJECT differs from BEARER_TOKEN_0_CLAIM_sub_0');
   // Both CEs set CLAIM_aud_<i>; HTCondor's AUDIENCE holds only element 0, ARC 7's AUDIENCE_<i> all of them.
   const arc = env[`${PREFIX}AUDIENCE_0`] !== undefined || env.X509_SUBJECT_NAME !== undefined;
-  const aud = list('aud') ?? indexed(env, `${PREFIX}AUDIENCE_`) ?? (env[`${PREFIX}AUDIENCE`] !== undefined ? [env[`${PREFIX}AUDIENCE`] as string] : undefined);
+  const aud =
+    list('aud') ??
+    indexed(env, `${PREFIX}AUDIENCE_`) ??
+    (env[`${PREFIX}AUDIENCE`] !== undefined ? [env[`${PREFIX}AUDIENCE`] as string] : undefined);
   return assembleClaims(
     {
       iss: iss ?? single('iss'),

@@ -16,9 +16,15 @@ function part(text: string, what: string): unknown {
 
 export function decodeJwt(token: string): { header: Record<string, unknown>; claims: Claims } {
   const parts = token.trim().split('.');
-  if (parts.length === 5) throw new ClaimsInvalid('the token is a JWE (encrypted); only signed tokens (JWS) are accepted');
-  if (parts.length !== 3) throw new ClaimsInvalid('the token is not a compact JWS (three base64url parts separated by dots)');
+  if (parts.length === 5)
+    throw new ClaimsInvalid('the token is a JWE (encrypted); only signed tokens (JWS) are accepted');
+  if (parts.length !== 3)
+    throw new ClaimsInvalid('the token is not a compact JWS (three base64url parts separated by dots)');
   const header = part(parts[0] as string, 'header');
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new ClaimsInvalid("the token's header is not a JSON object");
-  return { header: header as Record<string, unknown>, claims: claimsFromObject(part(parts[1] as string, 'payload'), 'jwt') };
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    throw new ClaimsInvalid("the token's header is not a JSON object");
+  return {
+    header: header as Record<string, unknown>,
+    claims: claimsFromObject(part(parts[1] as string, 'payload'), 'jwt'),
+  };
 }

@@ -15,18 +15,24 @@ function describe(v: unknown): string {
 function strings(name: string, v: unknown, allowString: boolean): string[] | undefined {
   if (v === undefined) return undefined;
   if (typeof v === 'string' && allowString) return [v];
-  if (!Array.isArray(v)) throw new ClaimsInvalid(`claim ${JSON.stringify(name)} must be ${allowString ? 'a string or ' : ''}an array of strings, not ${describe(v)}`);
+  if (!Array.isArray(v))
+    throw new ClaimsInvalid(
+      `claim ${JSON.stringify(name)} must be ${allowString ? 'a string or ' : ''}an array of strings, not ${describe(v)}`,
+    );
   v.forEach((x, i) => {
-    if (typeof x !== 'string') throw new ClaimsInvalid(`claim ${JSON.stringify(name)}[${i}] must be a string, not ${describe(x)}`);
+    if (typeof x !== 'string')
+      throw new ClaimsInvalid(`claim ${JSON.stringify(name)}[${i}] must be a string, not ${describe(x)}`);
   });
   return v as string[];
 }
 
 export function claimsFromObject(obj: unknown, source: ClaimsSource): Claims {
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new ClaimsInvalid(`the payload must be a JSON object, not ${describe(obj)}`);
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
+    throw new ClaimsInvalid(`the payload must be a JSON object, not ${describe(obj)}`);
   const o = obj as Record<string, unknown>;
   for (const k of STRING_CLAIMS)
-    if (o[k] !== undefined && typeof o[k] !== 'string') throw new ClaimsInvalid(`claim ${JSON.stringify(k)} must be a string, not ${describe(o[k])}`);
+    if (o[k] !== undefined && typeof o[k] !== 'string')
+      throw new ClaimsInvalid(`claim ${JSON.stringify(k)} must be a string, not ${describe(o[k])}`);
   for (const k of TIME_CLAIMS)
     if (o[k] !== undefined && (typeof o[k] !== 'number' || !Number.isFinite(o[k])))
       throw new ClaimsInvalid(`claim ${JSON.stringify(k)} must be a JSON number (NumericDate), not ${describe(o[k])}`);

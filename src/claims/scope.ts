@@ -6,7 +6,13 @@ export function splitScope(scope: string): string[] {
   return scope.split(' ').filter((s) => s !== '');
 }
 
-export const STORAGE_AUTHZ = ['storage.read', 'storage.create', 'storage.modify', 'storage.stage', 'storage.poll'] as const;
+export const STORAGE_AUTHZ = [
+  'storage.read',
+  'storage.create',
+  'storage.modify',
+  'storage.stage',
+  'storage.poll',
+] as const;
 export const COMPUTE_SCOPES = ['compute.read', 'compute.modify', 'compute.create', 'compute.cancel'] as const;
 
 export type ScopeItem =
@@ -45,7 +51,9 @@ export function classifyScope(raw: string): ScopeItem {
   if (!(STORAGE_AUTHZ as readonly string[]).includes(authz)) return { kind: 'other', raw };
   if (colon < 0) return { kind: 'storage', raw, authz, path: null };
   const n = normalisePath(raw.slice(colon + 1));
-  return 'error' in n ? { kind: 'storage', raw, authz, path: null, invalid: n.error } : { kind: 'storage', raw, authz, path: n.path };
+  return 'error' in n
+    ? { kind: 'storage', raw, authz, path: null, invalid: n.error }
+    : { kind: 'storage', raw, authz, path: n.path };
 }
 
 /** Segment-aware coverage: the scope path P covers R when R == P or R starts with P + '/'. */
@@ -70,6 +78,11 @@ export function grants(tokenScopes: readonly string[], required: string): boolea
   const authz = IMPLIED[want.authz] ?? [want.authz];
   return tokenScopes.some((s) => {
     const have = classifyScope(s);
-    return have.kind === 'storage' && have.path !== null && authz.includes(have.authz) && pathCovers(have.path, want.path as string);
+    return (
+      have.kind === 'storage' &&
+      have.path !== null &&
+      authz.includes(have.authz) &&
+      pathCovers(have.path, want.path as string)
+    );
   });
 }

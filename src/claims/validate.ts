@@ -46,15 +46,18 @@ export function checkToken(c: Claims, opts: TokenCheckOptions): TokenCheck {
   if ('rejection' in p) rejections.push(p.rejection);
   if (c.wlcgVer && /^1\.([1-9]\d*)$/.test(c.wlcgVer))
     notes.push(`wlcg.ver ${c.wlcgVer}: a newer minor version, accepted (scitokens-cpp and dCache accept only "1.0")`);
-  if ((profile === 'wlcg' || profile === 'scitokens:2.0') && !c.audPresent) rejections.push(`a ${profile} token must carry an audience (aud)`);
+  if ((profile === 'wlcg' || profile === 'scitokens:2.0') && !c.audPresent)
+    rejections.push(`a ${profile} token must carry an audience (aud)`);
   if (!c.sub) rejections.push('the token has no subject (sub); HTCondor rejects such tokens');
   if (profile === 'wlcg' && !c.jti) rejections.push('a WLCG token must carry jti');
   if (c.hasTimes) {
     const { now, skew } = opts;
     if (c.exp === undefined) rejections.push('the token has no expiry (exp)');
     else if (now >= c.exp) rejections.push(`the token expired ${Math.round(now - c.exp)} s ago (exp ${c.exp})`);
-    if (c.nbf !== undefined && c.nbf > now + skew) rejections.push(`the token is not valid before ${c.nbf} (${Math.round(c.nbf - now)} s from now, skew ${skew} s)`);
-    if (c.iat !== undefined && c.iat > now + skew) rejections.push(`the token was issued in the future (iat ${c.iat}, skew ${skew} s)`);
+    if (c.nbf !== undefined && c.nbf > now + skew)
+      rejections.push(`the token is not valid before ${c.nbf} (${Math.round(c.nbf - now)} s from now, skew ${skew} s)`);
+    if (c.iat !== undefined && c.iat > now + skew)
+      rejections.push(`the token was issued in the future (iat ${c.iat}, skew ${skew} s)`);
     if (c.iat === undefined && profile === 'wlcg') rejections.push('a WLCG token must carry iat');
     if (profile === 'wlcg' && c.exp !== undefined && c.iat !== undefined && c.exp - c.iat > SIX_HOURS)
       notes.push(`lifetime ${Math.round((c.exp - c.iat) / 3600)} h exceeds the WLCG profile's 6 h maximum`);
@@ -65,8 +68,10 @@ export function checkToken(c: Claims, opts: TokenCheckOptions): TokenCheck {
     const item = classifyScope(s);
     if (item.kind !== 'storage') continue;
     if (item.invalid) notes.push(`scope ${JSON.stringify(s)} grants nothing: ${item.invalid}`);
-    else if (item.path === null && profile === 'wlcg') rejections.push(`storage scope ${JSON.stringify(s)} has no path (required by the WLCG profile)`);
+    else if (item.path === null && profile === 'wlcg')
+      rejections.push(`storage scope ${JSON.stringify(s)} has no path (required by the WLCG profile)`);
   }
-  for (const g of c.ignoredGroups) notes.push(`wlcg.groups entry ${JSON.stringify(g)} breaks the group grammar and is ignored`);
+  for (const g of c.ignoredGroups)
+    notes.push(`wlcg.groups entry ${JSON.stringify(g)} breaks the group grammar and is ignored`);
   return { profile, rejections, notes };
 }

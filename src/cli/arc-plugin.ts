@@ -18,7 +18,14 @@ const ARC_MAX_OUTPUT = 512;
 export function arcIdentity(d: Decision): string {
   const out = d.arc ?? '';
   const user = out.split(':')[0] ?? '';
-  if (!user || user.startsWith('*') || user === 'root' || /\s/.test(out) || Buffer.byteLength(out) > ARC_MAX_OUTPUT || out.split(':').length > 2)
+  if (
+    !user ||
+    user.startsWith('*') ||
+    user === 'root' ||
+    /\s/.test(out) ||
+    Buffer.byteLength(out) > ARC_MAX_OUTPUT ||
+    out.split(':').length > 2
+  )
     throw new TokenmapError('UNSAFE_IDENTITY', `identity ${JSON.stringify(out)} cannot be handed to ARC`);
   return out;
 }
@@ -26,9 +33,18 @@ export function arcIdentity(d: Decision): string {
 function arcClaims(args: string[], io: CliIo): Claims {
   if (hasTokenEnv(io.env)) return claimsFromEnv(io.env);
   if (args[0] !== undefined && args[0] !== '') return claimsFromSubject(args[0]);
-  throw new ClaimsInvalid('no token: BEARER_TOKEN_0_ISSUER is not set (ARC 7) and no SUBJECT argument (%D, ARC 6) was given');
+  throw new ClaimsInvalid(
+    'no token: BEARER_TOKEN_0_ISSUER is not set (ARC 7) and no SUBJECT argument (%D, ARC 6) was given',
+  );
 }
 
 export function runArcPlugin(args: string[], opts: EvalOptions, io: CliIo, argv: readonly string[]): Promise<number> {
-  return runCallout('arc', opts, io, argv, () => arcClaims(args, io), (d) => arcIdentity(d));
+  return runCallout(
+    'arc',
+    opts,
+    io,
+    argv,
+    () => arcClaims(args, io),
+    (d) => arcIdentity(d),
+  );
 }

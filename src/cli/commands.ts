@@ -16,13 +16,23 @@ export const COMMANDS: CommandSpec[] = [
       'Several principals, --json, or `-` (principals on stdin, one per line): one JSON object per line,\n' +
       'exit 0 only if every principal matched. Skipped map lines are reported on stderr as warnings.',
     options: [
-      option('--mapfile <file>', 'HTCondor unified map file (CERTIFICATE_MAPFILE); @include is followed', { required: true }),
-      option('--hash-keys', 'CERTIFICATE_MAPFILE_ASSUME_HASH_KEYS = true, as on HTCondor-CE (the default)', { conflicts: ['regexKeys'] }),
+      option('--mapfile <file>', 'HTCondor unified map file (CERTIFICATE_MAPFILE); @include is followed', {
+        required: true,
+      }),
+      option('--hash-keys', 'CERTIFICATE_MAPFILE_ASSUME_HASH_KEYS = true, as on HTCondor-CE (the default)', {
+        conflicts: ['regexKeys'],
+      }),
       option('--regex-keys', "every principal field is a regex (HTCondor's own default)"),
       option('--method <name>', 'authentication method, compared case-insensitively', { defaultValue: 'SCITOKENS' }),
       option('--json', 'answer in JSON lines even for one principal'),
-      option('--timeout <seconds>', 'bound on regex evaluation; exceeding it is exit 2', { defaultValue: 5, parse: positiveSeconds }),
-      option('--exclude-regexp <pcre2>', 'LOCAL_CONFIG_DIR_EXCLUDE_REGEXP for included directories (default: HTCondor\'s)'),
+      option('--timeout <seconds>', 'bound on regex evaluation; exceeding it is exit 2', {
+        defaultValue: 5,
+        parse: positiveSeconds,
+      }),
+      option(
+        '--exclude-regexp <pcre2>',
+        "LOCAL_CONFIG_DIR_EXCLUDE_REGEXP for included directories (default: HTCondor's)",
+      ),
     ],
     args: [argument('<principal...>', 'principals to look up, or - to read them from stdin')],
     hot: true,
@@ -84,7 +94,9 @@ export const COMMANDS: CommandSpec[] = [
       'config.d knobs (SEC_SCITOKENS_PLUGIN_NAMES, SEC_SCITOKENS_PLUGIN_<NAME>_COMMAND, the foreign-issuer knobs\n' +
       'EGI Check-in needs); for arc: the [authgroup] and [mapping] blocks with map_with_plugin and a TIMEOUT\n' +
       "2 s above tokenmap's deadline. Paths are this installation's executable and configuration.",
-    options: [option('--config <file>', 'site configuration (default: $TOKENMAP_CONFIG, else /etc/tokenmap/tokenmap.ini)')],
+    options: [
+      option('--config <file>', 'site configuration (default: $TOKENMAP_CONFIG, else /etc/tokenmap/tokenmap.ini)'),
+    ],
     args: [argument('<flavour>', 'htcondor-ce or arc')],
     run: async (args, opts, io) => (await import('./snippet.js')).runSnippet(args, opts, io),
   },

@@ -4,7 +4,13 @@
  */
 import { systemErrorText, TokenmapError } from '../errors.js';
 import type { Claims } from '../claims/claims.js';
-import { loadConfig, resolveConfigPath, DEFAULT_DEADLINE_S, DEFAULT_STDIN_MAX, type Settings } from '../config/config.js';
+import {
+  loadConfig,
+  resolveConfigPath,
+  DEFAULT_DEADLINE_S,
+  DEFAULT_STDIN_MAX,
+  type Settings,
+} from '../config/config.js';
 import { DeadlineExceeded, runBounded } from '../engine/bounded.js';
 import type { Decision } from '../engine/decision.js';
 import { evaluate } from '../engine/evaluate.js';
@@ -36,7 +42,11 @@ export function preparePipeline(opts: EvalOptions, argv: readonly string[], io: 
   const flags = orderedSources(argv);
   if (flags.length > 0) {
     const pipeline = pipelineFromFlags(flags, nodeReader, { hashKeys: !opts.regexKeys, uidDomain: opts.uidDomain });
-    return { pipeline, settings: { deadline: opts.deadline ?? DEFAULT_DEADLINE_S, stdinMax: DEFAULT_STDIN_MAX }, origin: flags.map((f) => f.path).join(', ') };
+    return {
+      pipeline,
+      settings: { deadline: opts.deadline ?? DEFAULT_DEADLINE_S, stdinMax: DEFAULT_STDIN_MAX },
+      origin: flags.map((f) => f.path).join(', '),
+    };
   }
   const file = resolveConfigPath(opts.config, io.env);
   const loaded = loadConfig(file, nodeReader);
@@ -53,18 +63,32 @@ export function boundedEvaluate(p: Pipeline, claims: Claims, now: number, msLeft
     return runBounded(() => evaluate(p, claims, { now: now / 1000, trace, probe }), msLeft);
   } catch (e) {
     if (e instanceof DeadlineExceeded)
-      throw new TokenmapError('DEADLINE', `the decision exceeded the deadline (${Math.round(msLeft)} ms left)${probe.entry ? ' in this map line' : ''}`, probe.entry?.record.pos);
+      throw new TokenmapError(
+        'DEADLINE',
+        `the decision exceeded the deadline (${Math.round(msLeft)} ms left)${probe.entry ? ' in this map line' : ''}`,
+        probe.entry?.record.pos,
+      );
     throw e;
   }
 }
 
 /** Appends the audit line; an audit log that cannot be written fails the callout (fail closed). */
-export function audit(settings: Settings, ce: 'htcondor' | 'arc', claims: Claims | undefined, d: Decision, io: CliIo, started: number): void {
+export function audit(
+  settings: Settings,
+  ce: 'htcondor' | 'arc',
+  claims: Claims | undefined,
+  d: Decision,
+  io: CliIo,
+  started: number,
+): void {
   if (!settings.auditLog) return;
   try {
     appendAudit(settings.auditLog, auditRecord(ce, claims, d, io.now(), io.now() - started));
   } catch (e) {
-    throw new TokenmapError('AUDIT_UNWRITABLE', `cannot append to the audit log (${systemErrorText(e)})`, { file: settings.auditLog, line: 0 });
+    throw new TokenmapError('AUDIT_UNWRITABLE', `cannot append to the audit log (${systemErrorText(e)})`, {
+      file: settings.auditLog,
+      line: 0,
+    });
   }
 }
 
@@ -87,10 +111,23 @@ export async function runCallout(
   let answer = '';
   try {
     claims = await readClaims(prepared, started);
-    decision = boundedEvaluate(prepared.pipeline, claims, io.now(), prepared.settings.deadline * 1000 - (io.now() - started));
+    decision = boundedEvaluate(
+      prepared.pipeline,
+      claims,
+      io.now(),
+      prepared.settings.deadline * 1000 - (io.now() - started),
+    );
     if (decision.result === 'mapped') answer = render(decision, prepared);
   } catch (e) {
-    if (e instanceof TokenmapError) audit(prepared.settings, ce, claims, { result: 'error', code: e.code, reason: e.describe(), trace: [], notes: [] }, io, started);
+    if (e instanceof TokenmapError)
+      audit(
+        prepared.settings,
+        ce,
+        claims,
+        { result: 'error', code: e.code, reason: e.describe(), trace: [], notes: [] },
+        io,
+        started,
+      );
     throw e;
   }
   audit(prepared.settings, ce, claims, decision, io, started);

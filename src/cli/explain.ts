@@ -25,7 +25,8 @@ export interface ExplainOptions extends EvalOptions {
 
 export function parseTime(value: string): number {
   const t = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value);
-  if (!Number.isFinite(t)) throw new TokenmapError('USAGE', `--at: not a time (Unix seconds or an ISO 8601 date): ${JSON.stringify(value)}`);
+  if (!Number.isFinite(t))
+    throw new TokenmapError('USAGE', `--at: not a time (Unix seconds or an ISO 8601 date): ${JSON.stringify(value)}`);
   return t;
 }
 
@@ -52,8 +53,17 @@ function tokenState(c: Claims, now: number): string {
   return now >= c.exp ? `expired ${duration(now - c.exp)} ago` : `valid, expires in ${duration(c.exp - now)}`;
 }
 
-function input(args: string[], opts: ExplainOptions, io: CliIo): { claims: Claims; signature: string; notes: string[] } {
-  if (opts.claims) return { claims: claimsFromPayload(readFile(opts.claims, 'claims file'), 'claims-file'), signature: 'none: a claims set, not a token', notes: [] };
+function input(
+  args: string[],
+  opts: ExplainOptions,
+  io: CliIo,
+): { claims: Claims; signature: string; notes: string[] } {
+  if (opts.claims)
+    return {
+      claims: claimsFromPayload(readFile(opts.claims, 'claims file'), 'claims-file'),
+      signature: 'none: a claims set, not a token',
+      notes: [],
+    };
   let token = args[0];
   const notes: string[] = [];
   if (!token && opts.tokenFile) token = readFile(opts.tokenFile, 'token file').toString('latin1').trim();
@@ -64,7 +74,11 @@ function input(args: string[], opts: ExplainOptions, io: CliIo): { claims: Claim
   }
   const { header, claims } = decodeJwt(token);
   const alg = typeof header.alg === 'string' ? header.alg : '?';
-  return { claims, signature: `not verified (alg ${alg}, kid ${JSON.stringify(header.kid ?? null)}): this version decodes tokens without checking signatures`, notes };
+  return {
+    claims,
+    signature: `not verified (alg ${alg}, kid ${JSON.stringify(header.kid ?? null)}): this version decodes tokens without checking signatures`,
+    notes,
+  };
 }
 
 function renderText(c: Claims, d: Decision, now: number): string {
@@ -78,11 +92,17 @@ function renderText(c: Claims, d: Decision, now: number): string {
   row('audience', c.audPresent ? c.aud.join(' ') : '(none)');
   row('scopes', c.scopes.join(' '));
   row('wlcg.groups', c.groups.join(' '));
-  row('entitlements', c.entitlements.map((e) => e.raw + (e.fromScope ? ' (requested by scope)' : '')).join('\n' + ' '.repeat(13)));
+  row(
+    'entitlements',
+    c.entitlements.map((e) => e.raw + (e.fromScope ? ' (requested by scope)' : '')).join('\n' + ' '.repeat(13)),
+  );
   row('profile', d.token?.profile);
   row('state', tokenState(c, now));
   lines.push('', 'rules, in order:');
-  for (const s of d.trace) lines.push(`  ${s.outcome.padEnd(9)} ${s.rule}${s.source && !s.rule.startsWith(s.source) ? `  [${s.source}]` : ''}\n            ${s.why}`);
+  for (const s of d.trace)
+    lines.push(
+      `  ${s.outcome.padEnd(9)} ${s.rule}${s.source && !s.rule.startsWith(s.source) ? `  [${s.source}]` : ''}\n            ${s.why}`,
+    );
   lines.push('', `result       ${d.result}: ${d.reason}`);
   if (d.result === 'mapped' || d.htcondor) row('HTCondor', d.htcondor);
   if (d.result === 'mapped') row('ARC', d.arc);
@@ -90,7 +110,12 @@ function renderText(c: Claims, d: Decision, now: number): string {
   return lines.join('\n') + '\n';
 }
 
-export async function runExplain(args: string[], opts: ExplainOptions, io: CliIo, argv: readonly string[]): Promise<number> {
+export async function runExplain(
+  args: string[],
+  opts: ExplainOptions,
+  io: CliIo,
+  argv: readonly string[],
+): Promise<number> {
   const nowMs = opts.at ? parseTime(opts.at) : io.now();
   const prepared = preparePipeline(opts, argv, io);
   const { claims, signature, notes } = input(args, opts, io);
@@ -105,8 +130,11 @@ export async function runExplain(args: string[], opts: ExplainOptions, io: CliIo
   };
   decision.notes.unshift(...notes);
   if (!prepared.pipeline.tokenChecks && check.rejections.length)
-    decision.notes.push(`token checks are off for -c / --mapfile runs (the CE checks tokens); a site configuration would reject it: ${check.rejections.join('; ')}`);
+    decision.notes.push(
+      `token checks are off for -c / --mapfile runs (the CE checks tokens); a site configuration would reject it: ${check.rejections.join('; ')}`,
+    );
   io.out(opts.json ? JSON.stringify(decision, null, 2) + '\n' : renderText(claims, decision, nowMs / 1000));
-  if (decision.result === 'error') return reportFailure(io, new TokenmapError(decision.code ?? 'ERROR', decision.reason));
+  if (decision.result === 'error')
+    return reportFailure(io, new TokenmapError(decision.code ?? 'ERROR', decision.reason));
   return decision.result === 'mapped' ? EXIT_OK : EXIT_NO;
 }

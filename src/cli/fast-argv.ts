@@ -46,7 +46,12 @@ function parse(spec: CommandSpec, argv: readonly string[]): ParsedArgv | null {
     }
     const eq = a.indexOf('=');
     const name = a.startsWith('--') ? a.slice(2, eq < 0 ? undefined : eq) : null;
-    const o = name !== null ? spec.options.find((x) => x.long === name) : a.length === 2 ? spec.options.find((x) => x.short === a[1]) : undefined;
+    const o =
+      name !== null
+        ? spec.options.find((x) => x.long === name)
+        : a.length === 2
+          ? spec.options.find((x) => x.short === a[1])
+          : undefined;
     if (!o) return null;
     let value: string | undefined;
     if (name !== null && eq >= 0) value = a.slice(eq + 1);

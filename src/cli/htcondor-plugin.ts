@@ -18,13 +18,18 @@ export function htcondorIdentity(d: Decision, uidDomain: string): string {
   const id = d.htcondor ?? '';
   const out = id.endsWith(`@${uidDomain}`) ? id.slice(0, -uidDomain.length - 1) : id;
   if (!out || /[,\s]/.test(out) || out.startsWith('PLUGIN:'))
-    throw new TokenmapError('UNSAFE_IDENTITY', `identity ${JSON.stringify(out)} cannot be handed to HTCondor (empty, comma, whitespace, or PLUGIN:)`);
+    throw new TokenmapError(
+      'UNSAFE_IDENTITY',
+      `identity ${JSON.stringify(out)} cannot be handed to HTCondor (empty, comma, whitespace, or PLUGIN:)`,
+    );
   return out;
 }
 
 async function claimsFromInput(io: CliIo, prepared: Prepared, started: number): Promise<Claims> {
   const stdin = io.stdin();
-  const payload = stdin.isTTY ? Buffer.alloc(0) : await readStdin(stdin, prepared.settings.stdinMax, prepared.settings.deadline * 1000 - (io.now() - started));
+  const payload = stdin.isTTY
+    ? Buffer.alloc(0)
+    : await readStdin(stdin, prepared.settings.stdinMax, prepared.settings.deadline * 1000 - (io.now() - started));
   if (payload.length === 0) {
     if (!hasTokenEnv(io.env)) throw new ClaimsInvalid('no token: stdin is empty and BEARER_TOKEN_0_ISSUER is not set');
     return claimsFromEnv(io.env);
@@ -32,10 +37,23 @@ async function claimsFromInput(io: CliIo, prepared: Prepared, started: number): 
   const claims = claimsFromPayload(payload);
   if (claims.iss === undefined) throw new ClaimsInvalid('the payload has no iss');
   const envIss = io.env.BEARER_TOKEN_0_ISSUER;
-  if (envIss !== undefined && envIss !== claims.iss) throw new ClaimsInvalid('BEARER_TOKEN_0_ISSUER differs from the payload iss (inconsistent input)');
+  if (envIss !== undefined && envIss !== claims.iss)
+    throw new ClaimsInvalid('BEARER_TOKEN_0_ISSUER differs from the payload iss (inconsistent input)');
   return claims;
 }
 
-export function runHtcondorPlugin(_args: string[], opts: EvalOptions, io: CliIo, argv: readonly string[]): Promise<number> {
-  return runCallout('htcondor', opts, io, argv, (prepared, started) => claimsFromInput(io, prepared, started), (d, prepared) => htcondorIdentity(d, prepared.pipeline.uidDomain) + '\n');
+export function runHtcondorPlugin(
+  _args: string[],
+  opts: EvalOptions,
+  io: CliIo,
+  argv: readonly string[],
+): Promise<number> {
+  return runCallout(
+    'htcondor',
+    opts,
+    io,
+    argv,
+    (prepared, started) => claimsFromInput(io, prepared, started),
+    (d, prepared) => htcondorIdentity(d, prepared.pipeline.uidDomain) + '\n',
+  );
 }

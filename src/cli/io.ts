@@ -62,7 +62,7 @@ function nonBlockingPipe(): CliStdin | null {
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   async function* chunks(): AsyncGenerator<Buffer> {
     const buf = Buffer.allocUnsafe(65536);
-    for (let wait = 1; open; ) {
+    for (let wait = 1; open;) {
       let n: number;
       try {
         n = readSync(fd, buf, 0, buf.length, null);
@@ -105,11 +105,17 @@ function processStdin(): CliStdin {
   if (st.isFile()) {
     const file = async function* (): AsyncGenerator<Buffer> {
       const buf = Buffer.allocUnsafe(65536);
-      for (let n; (n = readSync(0, buf, 0, buf.length, null)) > 0; ) yield Buffer.from(buf.subarray(0, n));
+      for (let n; (n = readSync(0, buf, 0, buf.length, null)) > 0;) yield Buffer.from(buf.subarray(0, n));
     };
     return { isTTY: false, stream: file(), close: () => {} };
   }
-  return (st.isFIFO() ? nonBlockingPipe() : null) ?? { isTTY: false, stream: process.stdin, close: () => void process.stdin.destroy() };
+  return (
+    (st.isFIFO() ? nonBlockingPipe() : null) ?? {
+      isTTY: false,
+      stream: process.stdin,
+      close: () => void process.stdin.destroy(),
+    }
+  );
 }
 
 export function processIo(): CliIo {

@@ -41,13 +41,23 @@ export function warnDropped(io: CliIo, probe: LookupProbe): void {
 }
 
 /** Runs lookups under the time bound; an interrupted regex is reported with the entry it was running. */
-function boundedLookups(source: MapSource, method: string, principals: Binary[], ms: number, io: CliIo): (MapMatch | null)[] {
+function boundedLookups(
+  source: MapSource,
+  method: string,
+  principals: Binary[],
+  ms: number,
+  io: CliIo,
+): (MapMatch | null)[] {
   const probe: LookupProbe = { entry: null, dropped: [] };
   try {
     return runBounded(() => principals.map((p) => lookup(source.map, method, p, probe)), ms);
   } catch (e) {
     if (e instanceof DeadlineExceeded)
-      throw new TokenmapError('DEADLINE', `regex evaluation exceeded the time limit of ${ms} ms`, probe.entry?.record.pos);
+      throw new TokenmapError(
+        'DEADLINE',
+        `regex evaluation exceeded the time limit of ${ms} ms`,
+        probe.entry?.record.pos,
+      );
     throw e;
   } finally {
     warnDropped(io, probe);
@@ -56,9 +66,14 @@ function boundedLookups(source: MapSource, method: string, principals: Binary[],
 
 export async function runLookup(principals: string[], opts: LookupOptions, io: CliIo): Promise<number> {
   const batch = principals.length === 1 && principals[0] === '-';
-  if (principals.length === 0) throw new TokenmapError('USAGE', 'lookup: give at least one PRINCIPAL, or - to read them from stdin');
-  if (!batch && principals.includes('-')) throw new TokenmapError('USAGE', 'lookup: - cannot be combined with other principals');
-  const source = loadMapSource(opts.mapfile, nodeReader, { hashKeys: !opts.regexKeys, excludeRegexp: opts.excludeRegexp });
+  if (principals.length === 0)
+    throw new TokenmapError('USAGE', 'lookup: give at least one PRINCIPAL, or - to read them from stdin');
+  if (!batch && principals.includes('-'))
+    throw new TokenmapError('USAGE', 'lookup: - cannot be combined with other principals');
+  const source = loadMapSource(opts.mapfile, nodeReader, {
+    hashKeys: !opts.regexKeys,
+    excludeRegexp: opts.excludeRegexp,
+  });
   warnIssues(io, source);
   const ms = opts.timeout * 1000;
   if (batch) return lookupStream(source, opts.method, ms, io);
@@ -94,4 +109,3 @@ async function lookupStream(source: MapSource, method: string, ms: number, io: C
   if (pending) answer([pending]);
   return allMatched ? EXIT_OK : EXIT_NO;
 }
-

@@ -18,7 +18,9 @@ async function viaCommander(argv: string[], io: CliIo): Promise<number> {
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
     // Help asked for, or the version, is success; help shown because no command was given is bad usage.
-    const ok = (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') && e.exitCode === 0;
+    const ok =
+      (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') &&
+      e.exitCode === 0;
     return ok ? 0 : EXIT_ERROR;
   }
   return job ? await job : 0;

@@ -17,11 +17,13 @@ export async function readStdin(stdin: CliStdin, cap: number, ms: number): Promi
   try {
     for (;;) {
       const next = await Promise.race([it.next(), timeout]);
-      if (next === 'timeout') throw new TokenmapError('DEADLINE', `stdin was not closed within the deadline (${Math.round(ms)} ms)`);
+      if (next === 'timeout')
+        throw new TokenmapError('DEADLINE', `stdin was not closed within the deadline (${Math.round(ms)} ms)`);
       if (next.done) break;
       const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
       total += chunk.length;
-      if (total > cap) throw new TokenmapError('INPUT_TOO_LARGE', `stdin holds more than ${cap} bytes; a token payload is a few KiB`);
+      if (total > cap)
+        throw new TokenmapError('INPUT_TOO_LARGE', `stdin holds more than ${cap} bytes; a token payload is a few KiB`);
       chunks.push(chunk);
     }
   } finally {

@@ -10,7 +10,11 @@ import { nodeReader } from '../io/node-reader.js';
 import { EXIT_OK } from './fail.js';
 import type { CliIo } from './io.js';
 
-const EGI_ISSUERS = ['https://aai.egi.eu/auth/realms/egi', 'https://aai-demo.egi.eu/auth/realms/egi', 'https://aai-dev.egi.eu/auth/realms/egi'];
+const EGI_ISSUERS = [
+  'https://aai.egi.eu/auth/realms/egi',
+  'https://aai-demo.egi.eu/auth/realms/egi',
+  'https://aai-dev.egi.eu/auth/realms/egi',
+];
 
 /** A map file regex for an issuer, written as OSG Topology writes them (every / escaped, anchored). */
 const issuerRegex = (iss: string) => '/^' + iss.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&').replace(/\//g, '\\/') + ',/';
@@ -25,12 +29,20 @@ function absolute(path: string): string {
 
 export async function runSnippet(args: string[], opts: { config?: string }, io: CliIo): Promise<number> {
   const flavour = args[0];
-  if (flavour !== 'htcondor-ce' && flavour !== 'arc') throw new TokenmapError('USAGE', 'snippet: say htcondor-ce or arc');
+  if (flavour !== 'htcondor-ce' && flavour !== 'arc')
+    throw new TokenmapError('USAGE', 'snippet: say htcondor-ce or arc');
   const configPath = absolute(resolveConfigPath(opts.config, io.env));
   const { pipeline, settings } = loadConfig(configPath, nodeReader);
   const bin = absolute(io.self);
-  for (const [what, p] of [['the tokenmap executable', bin], ['the configuration', configPath]])
-    if (/[\s"']/.test(p as string)) throw new TokenmapError('USAGE', `${what} path ${JSON.stringify(p)} holds whitespace or quotes, which neither CE's argument splitting keeps`);
+  for (const [what, p] of [
+    ['the tokenmap executable', bin],
+    ['the configuration', configPath],
+  ])
+    if (/[\s"']/.test(p as string))
+      throw new TokenmapError(
+        'USAGE',
+        `${what} path ${JSON.stringify(p)} holds whitespace or quotes, which neither CE's argument splitting keeps`,
+      );
   const lines: string[] = [];
   if (flavour === 'htcondor-ce') {
     const name = pipeline.pluginNames[0] ?? [...pipeline.plugins.keys()][0] ?? 'TOKENMAP';

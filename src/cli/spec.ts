@@ -46,7 +46,7 @@ const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperC
 export function option(flags: string, description: string, extra: Partial<OptionSpec> = {}): OptionSpec {
   const m = /^(?:-([A-Za-z]), )?--([a-z][a-z0-9-]*)(?: <([a-z0-9.]+)(\.\.\.)?>)?$/.exec(flags);
   if (!m) throw new Error(`bad option flags: ${flags}`);
-  const kind: ValueKind = m[3] === undefined ? 'flag' : extra.kind ?? 'one';
+  const kind: ValueKind = m[3] === undefined ? 'flag' : (extra.kind ?? 'one');
   return { flags, description, long: m[2] as string, short: m[1], key: camel(m[2] as string), kind, ...extra };
 }
 

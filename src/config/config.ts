@@ -56,11 +56,15 @@ function positions(text: string, file: string): Map<string, SourcePos> {
   return out;
 }
 
-const yes = (v: unknown, dflt: boolean) => (v === undefined ? dflt : v === true || v === 'yes' || v === 'on' || v === '1');
+const yes = (v: unknown, dflt: boolean) =>
+  v === undefined ? dflt : v === true || v === 'yes' || v === 'on' || v === '1';
 const words = (v: unknown) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : []);
 const many = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? (v as string[]) : [v as string]);
 
-export function resolveConfigPath(explicit: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
+export function resolveConfigPath(
+  explicit: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
   return explicit ?? (env.TOKENMAP_CONFIG || DEFAULT_CONFIG);
 }
 
@@ -70,7 +74,12 @@ export function loadConfig(file: string, reader: MapReader): LoadedConfig {
   const doc = decode(text) as Record<string, Section>;
   const problems = schemaProblems(validateConfig as Validator, doc, pos, { file, line: 0 });
   const first = problems[0];
-  if (first) throw new TokenmapError('CONFIG_INVALID', first.message + (problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''), first.pos);
+  if (first)
+    throw new TokenmapError(
+      'CONFIG_INVALID',
+      first.message + (problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''),
+      first.pos,
+    );
 
   const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
   const abs = (p: string) => (p.startsWith('/') ? p : dir + p);
@@ -81,7 +90,10 @@ export function loadConfig(file: string, reader: MapReader): LoadedConfig {
   const identity = doc.identity ?? {};
   const limits = doc.limits ?? {};
   const notes: string[] = [];
-  const mapSettings = { hashKeys: yes(htcondor.hash_keys, true), excludeRegexp: htcondor.exclude_regexp as string | undefined };
+  const mapSettings = {
+    hashKeys: yes(htcondor.hash_keys, true),
+    excludeRegexp: htcondor.exclude_regexp as string | undefined,
+  };
 
   const sources: RuleSource[] = many(doc.rules?.source).map((s) => {
     const colon = s.indexOf(':');
@@ -98,7 +110,11 @@ export function loadConfig(file: string, reader: MapReader): LoadedConfig {
   try {
     safe = new RegExp((identity.safe_pattern as string | undefined) ?? DEFAULT_SAFE_PATTERN);
   } catch (e) {
-    throw new TokenmapError('CONFIG_INVALID', `safe_pattern is not a valid regular expression (${(e as Error).message})`, at('/identity/safe_pattern'));
+    throw new TokenmapError(
+      'CONFIG_INVALID',
+      `safe_pattern is not a valid regular expression (${(e as Error).message})`,
+      at('/identity/safe_pattern'),
+    );
   }
   const accept = words(audience.accept);
   const wlcgAny = yes(audience.wlcg_any, false);
@@ -110,11 +126,20 @@ export function loadConfig(file: string, reader: MapReader): LoadedConfig {
     pluginNames: typeof htcondor.plugin_names === 'string' ? htcondor.plugin_names.split(/[,\s]+/).filter(Boolean) : [],
     uidDomain: (htcondor.uid_domain as string | undefined) ?? DEFAULT_UID_DOMAIN,
     identity: { ...identityPolicy(undefined, words(identity.deny)), safe },
-    audience: { accept, wlcgAny, scitokensAny, enforce: accept.length > 0 || wlcgAny || scitokensAny, missingOkIssuers: words(audience.missing_ok_issuers) },
+    audience: {
+      accept,
+      wlcgAny,
+      scitokensAny,
+      enforce: accept.length > 0 || wlcgAny || scitokensAny,
+      missingOkIssuers: words(audience.missing_ok_issuers),
+    },
     tokenChecks: yes(tokens.check, true) ? { skew: Number(tokens.skew ?? DEFAULT_SKEW_S) } : null,
     notes,
   };
-  if (!pipeline.audience.enforce) notes.push(`${file}: no [audience] accept list: tokenmap does not check audiences (HTCondor skips the check for EGI tokens, ARC never checks)`);
+  if (!pipeline.audience.enforce)
+    notes.push(
+      `${file}: no [audience] accept list: tokenmap does not check audiences (HTCondor skips the check for EGI tokens, ARC never checks)`,
+    );
   return {
     file,
     pipeline,

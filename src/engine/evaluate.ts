@@ -33,7 +33,11 @@ const ruleName = (rule: PolicyRule) => (rule.kind === 'mapping' ? `[mappings] ${
 class Evaluation {
   readonly trace: TraceStep[] = [];
   readonly notes: string[];
-  constructor(readonly p: Pipeline, readonly c: Claims, readonly opts: EvaluateOptions) {
+  constructor(
+    readonly p: Pipeline,
+    readonly c: Claims,
+    readonly opts: EvaluateOptions,
+  ) {
     this.notes = [...p.notes];
   }
 
@@ -43,7 +47,12 @@ class Evaluation {
 
   done(d: Omit<Decision, 'trace' | 'notes' | 'token'>): Decision {
     const c = this.c;
-    return { ...d, token: { source: c.source, iss: c.iss, sub: c.sub ?? c.arcSubject }, trace: this.trace, notes: this.notes };
+    return {
+      ...d,
+      token: { source: c.source, iss: c.iss, sub: c.sub ?? c.arcSubject },
+      trace: this.trace,
+      notes: this.notes,
+    };
   }
 
   error(code: string, reason: string, rule?: string): Decision {
@@ -60,8 +69,14 @@ class Evaluation {
     const result = rule.kind === 'mapping' ? { account: rule.name } : rule.result;
     if ('deny' in result) return this.error('DENIED', `denied: ${result.deny}`, where);
     if ('pool' in result)
-      return this.error('POOL_UNAVAILABLE', `pool accounts are not available in this version (rule maps to pool ${JSON.stringify(result.pool)} in ${label})`, where);
-    const refusal = accountRefusal(result.account, this.p.identity) ?? (result.group ? accountRefusal(result.group, this.p.identity) : null);
+      return this.error(
+        'POOL_UNAVAILABLE',
+        `pool accounts are not available in this version (rule maps to pool ${JSON.stringify(result.pool)} in ${label})`,
+        where,
+      );
+    const refusal =
+      accountRefusal(result.account, this.p.identity) ??
+      (result.group ? accountRefusal(result.group, this.p.identity) : null);
     if (refusal) return this.error('UNSAFE_IDENTITY', `${refusal}; rule ${where}`, where);
     return this.done({
       result: 'mapped',
@@ -87,39 +102,72 @@ class Evaluation {
   /** HTCondor's plugin dispatch for a canonical name starting with PLUGIN:. */
   plugin(canonical: string, pos: SourcePos, label: string): Decision | null {
     const list = canonical.slice('PLUGIN:'.length);
-    const names = list === '*' ? this.p.pluginNames : list.split(',').map((n) => n.trim()).filter(Boolean);
+    const names =
+      list === '*'
+        ? this.p.pluginNames
+        : list
+            .split(',')
+            .map((n) => n.trim())
+            .filter(Boolean);
     if (list === '*' && this.p.anyPlugin && names.length === 0) names.push('*');
     if (names.length === 0) {
-      this.notes.push(`${formatPos(pos)}: ${JSON.stringify(canonical)} names no plugin; HTCondor then uses the literal name as the user`);
+      this.notes.push(
+        `${formatPos(pos)}: ${JSON.stringify(canonical)} names no plugin; HTCondor then uses the literal name as the user`,
+      );
       return null;
     }
     for (const name of names) {
       const target = this.p.plugins.get(name.toUpperCase()) ?? this.p.anyPlugin;
       if (!target)
-        return this.error('PLUGIN_UNCONFIGURED', `${formatPos(pos)}: PLUGIN:${name} has no [plugin ${name}] in the configuration (HTCondor fails the authentication when a plugin has no command)`, formatPos(pos));
+        return this.error(
+          'PLUGIN_UNCONFIGURED',
+          `${formatPos(pos)}: PLUGIN:${name} has no [plugin ${name}] in the configuration (HTCondor fails the authentication when a plugin has no command)`,
+          formatPos(pos),
+        );
       this.step(formatPos(pos), label, 'matched', `hands over to plugin ${name}`);
       const rule = this.policies(target, `plugin ${name}`);
       if (rule) return this.fromRule(rule, `plugin ${name}`);
     }
-    return this.declined(`every plugin declined (${names.join(', ')}); HTCondor's identity stays ${HTCONDOR_UNMAPPED}`, HTCONDOR_UNMAPPED);
+    return this.declined(
+      `every plugin declined (${names.join(', ')}); HTCondor's identity stays ${HTCONDOR_UNMAPPED}`,
+      HTCONDOR_UNMAPPED,
+    );
   }
 
   mapfile(label: string, source: Pipeline['sources'][number] & { kind: 'mapfile' }): Decision | null {
     const c = this.c;
     if (c.iss === undefined || c.sub === undefined) {
-      this.step(label, label, 'skipped', 'a map file needs <iss>,<sub>; ARC 6 passes only <iss>/<sub>, which is never split');
+      this.step(
+        label,
+        label,
+        'skipped',
+        'a map file needs <iss>,<sub>; ARC 6 passes only <iss>/<sub>, which is never split',
+      );
       return null;
     }
     const principal = binaryFromText(`${c.iss},${c.sub}`);
     const probe: LookupProbe = this.opts.probe ?? { entry: null, dropped: [] };
     const m = this.opts.trace
-      ? lookupTrace(source.map.map, 'SCITOKENS', principal, (e, ok) => this.step(formatPos(e.record.pos), label, ok ? 'matched' : 'no-match', ok ? `matches ${JSON.stringify(`${c.iss},${c.sub}`)}` : 'principal does not match'), probe)
+      ? lookupTrace(
+          source.map.map,
+          'SCITOKENS',
+          principal,
+          (e, ok) =>
+            this.step(
+              formatPos(e.record.pos),
+              label,
+              ok ? 'matched' : 'no-match',
+              ok ? `matches ${JSON.stringify(`${c.iss},${c.sub}`)}` : 'principal does not match',
+            ),
+          probe,
+        )
       : lookup(source.map.map, 'SCITOKENS', principal, probe);
     for (const issue of probe.dropped) this.notes.push(`${formatPos(issue.pos)}: ${issue.message}`);
     probe.dropped.length = 0;
     probe.entry = null;
     if (!m) {
-      if (!this.opts.trace) this.step(label, label, 'no-match', `no SCITOKENS line matches ${JSON.stringify(`${c.iss},${c.sub}`)}`);
+      if (!this.opts.trace)
+        this.step(label, label, 'no-match', `no SCITOKENS line matches ${JSON.stringify(`${c.iss},${c.sub}`)}`);
       else this.slashHint(source.map.map, c.iss, c.sub);
       return null;
     }
@@ -133,10 +181,18 @@ class Evaluation {
     const { user, domain } = splitCanonical(canonical, this.p.uidDomain);
     const where = formatPos(pos);
     if (domain === BANNED_DOMAIN) return this.error('BANNED', `banned by ${where} (${user}@${domain})`, where);
-    if (domain === 'unmapped') return this.error('BANNED', `${where} maps to ${user}@unmapped, which HTCondor-CE denies`, where);
+    if (domain === 'unmapped')
+      return this.error('BANNED', `${where} maps to ${user}@unmapped, which HTCondor-CE denies`, where);
     const refusal = accountRefusal(user, this.p.identity);
     if (refusal) return this.error('UNSAFE_IDENTITY', `${refusal}; map file line ${where}`, where);
-    return this.done({ result: 'mapped', reason: `mapped by ${where}`, account: user, htcondor: `${user}@${domain}`, arc: user, rule: where });
+    return this.done({
+      result: 'mapped',
+      reason: `mapped by ${where}`,
+      account: user,
+      htcondor: `${user}@${domain}`,
+      arc: user,
+      rule: where,
+    });
   }
 
   /** explain: a map line that would match if the issuer's trailing slash were spelled the other way. */
@@ -144,7 +200,10 @@ class Evaluation {
     const other = iss.endsWith('/') ? iss.slice(0, -1) : `${iss}/`;
     try {
       const m = lookup(map, 'SCITOKENS', binaryFromText(`${other},${sub}`));
-      if (m) this.notes.push(`${formatPos(m.entry.record.pos)} would match if the issuer were ${JSON.stringify(other)}: the token's iss differs only by a trailing slash, which counts`);
+      if (m)
+        this.notes.push(
+          `${formatPos(m.entry.record.pos)} would match if the issuer were ${JSON.stringify(other)}: the token's iss differs only by a trailing slash, which counts`,
+        );
     } catch {
       // an unsupported entry on the other spelling's path: no hint
     }
@@ -171,7 +230,10 @@ class Evaluation {
       if (rule) return this.fromRule(rule, source.label);
       if (!this.opts.trace) this.step(source.label, source.label, 'no-match', 'no rule matches');
     }
-    return this.declined('no rule maps this token', p.sources.some((s) => s.kind === 'mapfile') ? undefined : HTCONDOR_UNMAPPED);
+    return this.declined(
+      'no rule maps this token',
+      p.sources.some((s) => s.kind === 'mapfile') ? undefined : HTCONDOR_UNMAPPED,
+    );
   }
 }
 

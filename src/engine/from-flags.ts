@@ -31,7 +31,11 @@ export function orderedSources(argv: readonly string[]): FlagSource[] {
   return out;
 }
 
-export function pipelineFromFlags(sources: readonly FlagSource[], reader: MapReader, opts: { hashKeys: boolean; uidDomain?: string }): Pipeline {
+export function pipelineFromFlags(
+  sources: readonly FlagSource[],
+  reader: MapReader,
+  opts: { hashKeys: boolean; uidDomain?: string },
+): Pipeline {
   const notes: string[] = [];
   const allPolicyFiles: PolicyFile[] = [];
   const loaded = sources.map((s): RuleSource => {

@@ -20,10 +20,16 @@ export function identityPolicy(pattern = DEFAULT_SAFE_PATTERN, deny: readonly st
 /** null when the account may be emitted, else why not. */
 export function accountRefusal(account: string, p: IdentityPolicy): string | null {
   // Checked before the site pattern, so that a permissive pattern cannot let these through.
-  if (account === '' || /[\u0000-\u001f\u007f/:,\s]/.test(account) || account.startsWith('-') || account.startsWith('*'))
+  if (
+    account === '' ||
+    /[\u0000-\u001f\u007f/:,\s]/.test(account) ||
+    account.startsWith('-') ||
+    account.startsWith('*')
+  )
     return `account name ${JSON.stringify(account)} is unsafe (empty, control characters, whitespace, '/', ':', ',', or a leading '-' or '*')`;
   if (p.deny.has(account)) return `account ${JSON.stringify(account)} is denied by the identity policy`;
-  if (!p.safe.test(account)) return `account name ${JSON.stringify(account)} does not match the safe pattern ${p.safe.source}`;
+  if (!p.safe.test(account))
+    return `account name ${JSON.stringify(account)} does not match the safe pattern ${p.safe.source}`;
   return null;
 }
 

@@ -32,7 +32,9 @@ export function readPolicyFiles(path: string, reader: MapReader, notes: string[]
           .sort()
           .map((n) => (path.endsWith('/') ? path : path + '/') + textFromBinary(n))
       : [path];
-  const parsed: PolicyFile[] = files.map((f) => parsePolicy(readText(reader, f, 'policy file', 'POLICY_UNREADABLE'), f));
+  const parsed: PolicyFile[] = files.map((f) =>
+    parsePolicy(readText(reader, f, 'policy file', 'POLICY_UNREADABLE'), f),
+  );
   for (const pf of parsed) {
     const errors = pf.problems.filter((p) => p.severity === 'error');
     const first = errors[0];
@@ -54,7 +56,13 @@ export interface MapfileSettings {
   excludeRegexp?: string;
 }
 
-export function loadSource(kind: 'mapfile' | 'policy', path: string, reader: MapReader, map: MapfileSettings, notes: string[]): RuleSource {
+export function loadSource(
+  kind: 'mapfile' | 'policy',
+  path: string,
+  reader: MapReader,
+  map: MapfileSettings,
+  notes: string[],
+): RuleSource {
   if (kind === 'policy') return { kind, label: path, policies: loadPolicies(path, reader, notes) };
   const source = loadMapSource(path, reader, { hashKeys: map.hashKeys, excludeRegexp: map.excludeRegexp });
   for (const i of source.issues) notes.push(`${formatPos(i.pos)}: ${i.message}`);

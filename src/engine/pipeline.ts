@@ -4,7 +4,8 @@ import type { AudiencePolicy } from '../policy/audience.js';
 import type { IdentityPolicy } from './identity.js';
 import type { CompiledPolicies } from './policies.js';
 
-export type RuleSource = { kind: 'mapfile'; label: string; map: MapSource } | { kind: 'policy'; label: string; policies: CompiledPolicies };
+export type RuleSource =
+  { kind: 'mapfile'; label: string; map: MapSource } | { kind: 'policy'; label: string; policies: CompiledPolicies };
 
 export interface Pipeline {
   /** Evaluated in order; the first source that decides wins. */

@@ -66,10 +66,11 @@ function candidates(p: CompiledPolicies, c: Claims): number[] {
   if (!ix) return [];
   if (ix.byKey.size === 0 || c.entitlements.length === 0) return ix.open;
   const lists = [ix.open];
-  for (const e of c.entitlements) for (const k of entitlementKeys(e)) {
-    const hit = ix.byKey.get(k);
-    if (hit) lists.push(hit);
-  }
+  for (const e of c.entitlements)
+    for (const k of entitlementKeys(e)) {
+      const hit = ix.byKey.get(k);
+      if (hit) lists.push(hit);
+    }
   return lists.length === 1 ? ix.open : [...new Set(lists.flat())].sort((a, b) => a - b);
 }
 

@@ -92,7 +92,8 @@ export function regexState(entry: CompiledEntry & { kind: 'regex' }): RegexState
   } else if (t.repeatedCapture && template.usesNumberedGroups) {
     state = {
       kind: 'unsupported',
-      message: 'unsupported PCRE2 construct: a capturing group inside a repeated group, used by the template (its value differs from PCRE2)',
+      message:
+        'unsupported PCRE2 construct: a capturing group inside a repeated group, used by the template (its value differs from PCRE2)',
     };
   } else {
     try {
@@ -109,11 +110,20 @@ function compileEntry(record: MapRecord, index: number): { entry: CompiledEntry;
   const template = parseTemplate(record.canonical);
   if (record.principal.includes('\0') || record.canonical.includes('\0'))
     return {
-      entry: { kind: 'unsupported', index, record, template, message: 'NUL byte in map entry (HTCondor truncates C strings there)' },
+      entry: {
+        kind: 'unsupported',
+        index,
+        record,
+        template,
+        message: 'NUL byte in map entry (HTCondor truncates C strings there)',
+      },
       prefix: null,
     };
   if (!record.regex) return { entry: { kind: 'literal', index, record, template }, prefix: null };
-  return { entry: { kind: 'regex', index, record, template }, prefix: anchoredPrefix(record.principal, record.caseless) };
+  return {
+    entry: { kind: 'regex', index, record, template },
+    prefix: anchoredPrefix(record.principal, record.caseless),
+  };
 }
 
 export interface CompileOptions {
@@ -121,14 +131,23 @@ export interface CompileOptions {
   eager?: boolean;
 }
 
-export function compileMap(records: readonly MapRecord[], opts: CompileOptions = {}): { map: CompiledMap; issues: MapIssue[] } {
+export function compileMap(
+  records: readonly MapRecord[],
+  opts: CompileOptions = {},
+): { map: CompiledMap; issues: MapIssue[] } {
   const methods = new Map<string, MethodTable>();
   const issues: MapIssue[] = [];
   for (const record of records) {
     const key = asciiUpper(record.method);
     let table = methods.get(key);
     if (!table) {
-      table = { entries: [], literals: new Map(), unindexed: [], prefixes: emptyIndex(), caselessPrefixes: emptyIndex() };
+      table = {
+        entries: [],
+        literals: new Map(),
+        unindexed: [],
+        prefixes: emptyIndex(),
+        caselessPrefixes: emptyIndex(),
+      };
       methods.set(key, table);
     }
     const index = table.entries.length;

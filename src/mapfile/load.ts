@@ -25,7 +25,8 @@ export const DEFAULT_EXCLUDE =
  * DEFAULT_EXCLUDE as translatePcre2 translates it (a test keeps the two equal): every callout on a CE
  * includes a directory, and translating this pattern at start-up would cost it about a millisecond.
  */
-export const DEFAULT_EXCLUDE_JS = '^((\\x2e[\\x00-\\x09\\x0b-\\xff]*)|([\\x00-\\x09\\x0b-\\xff]*\\x2epl)|([\\x00-\\x09\\x0b-\\xff]*\\x2epy)|([\\x00-\\x09\\x0b-\\xff]*\\x2esh)|([\\x00-\\x09\\x0b-\\xff]*\\x7e)|(\\x23[\\x00-\\x09\\x0b-\\xff]*)|([\\x00-\\x09\\x0b-\\xff]*\\x2erpmsave)|([\\x00-\\x09\\x0b-\\xff]*\\x2erpmnew)|([\\x00-\\x09\\x0b-\\xff]*\\x2edpkg\\x2dold)|([\\x00-\\x09\\x0b-\\xff]*\\x2edpkg\\x2ddist)|([\\x00-\\x09\\x0b-\\xff]*\\x2ecfsaved))(?=\\n?$)';
+export const DEFAULT_EXCLUDE_JS =
+  '^((\\x2e[\\x00-\\x09\\x0b-\\xff]*)|([\\x00-\\x09\\x0b-\\xff]*\\x2epl)|([\\x00-\\x09\\x0b-\\xff]*\\x2epy)|([\\x00-\\x09\\x0b-\\xff]*\\x2esh)|([\\x00-\\x09\\x0b-\\xff]*\\x7e)|(\\x23[\\x00-\\x09\\x0b-\\xff]*)|([\\x00-\\x09\\x0b-\\xff]*\\x2erpmsave)|([\\x00-\\x09\\x0b-\\xff]*\\x2erpmnew)|([\\x00-\\x09\\x0b-\\xff]*\\x2edpkg\\x2dold)|([\\x00-\\x09\\x0b-\\xff]*\\x2edpkg\\x2ddist)|([\\x00-\\x09\\x0b-\\xff]*\\x2ecfsaved))(?=\\n?$)';
 
 export interface LoadOptions {
   hashKeys: boolean;
@@ -53,7 +54,10 @@ export function loadMapFile(top: Binary, reader: MapReader, opts: LoadOptions): 
     if (reader.kind(top) === 'dir') throw Object.assign(new Error('EISDIR: is a directory'), { code: 'EISDIR' });
     bytes = reader.read(top);
   } catch (e) {
-    throw new TokenmapError('MAPFILE_UNREADABLE', `cannot open map file (${systemErrorText(e)})`, { file: topName, line: 0 });
+    throw new TokenmapError('MAPFILE_UNREADABLE', `cannot open map file (${systemErrorText(e)})`, {
+      file: topName,
+      line: 0,
+    });
   }
   const out: LoadedMap = { records: [], issues: [], files: [topName] };
   const base = dirname(top);
@@ -76,7 +80,9 @@ export function loadMapFile(top: Binary, reader: MapReader, opts: LoadOptions): 
                 .filter((p) => reader.kind(p) !== 'dir')
             : [target];
       } catch (e) {
-        warn(`Could not read included directory ${JSON.stringify(textFromBinary(target))} (${systemErrorText(e)}); skipped`);
+        warn(
+          `Could not read included directory ${JSON.stringify(textFromBinary(target))} (${systemErrorText(e)}); skipped`,
+        );
         continue;
       }
       for (const path of paths) {

@@ -25,7 +25,8 @@ export interface MapSource {
 export function compileExclude(pattern: string): RegExp {
   if (pattern === DEFAULT_EXCLUDE) return new RegExp(DEFAULT_EXCLUDE_JS);
   const t = translatePcre2(binaryFromText(pattern), { caseless: false, ungreedy: false });
-  if (t.kind !== 'ok') throw new TokenmapError('CONFIG_INVALID', `exclude pattern ${JSON.stringify(pattern)}: ${t.message}`);
+  if (t.kind !== 'ok')
+    throw new TokenmapError('CONFIG_INVALID', `exclude pattern ${JSON.stringify(pattern)}: ${t.message}`);
   return new RegExp(t.source);
 }
 

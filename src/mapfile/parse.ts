@@ -31,9 +31,7 @@ export interface MapIssue {
 }
 
 export type ParsedItem =
-  | { t: 'record'; record: MapRecord }
-  | { t: 'include'; path: Binary; pos: SourcePos }
-  | { t: 'issue'; issue: MapIssue };
+  { t: 'record'; record: MapRecord } | { t: 'include'; path: Binary; pos: SourcePos } | { t: 'issue'; issue: MapIssue };
 
 export interface ParseOptions {
   hashKeys: boolean;
@@ -49,7 +47,7 @@ export function parseMapText(text: Binary, file: string, opts: ParseOptions): Pa
   const skip = (pos: SourcePos, code: string, message: string, severity: IssueSeverity = 'error') =>
     items.push({ t: 'issue', issue: { pos, severity, code, message, skipped: true } });
   let number = 0;
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     const lf = text.indexOf('\n', start);
     const end = lf < 0 ? text.length : lf + 1;
     const line = text.slice(start, end);

@@ -32,7 +32,11 @@ export type Translation =
   | { kind: 'pcre2-error' | 'unsupported'; message: string; offset: number };
 
 class Stop extends Error {
-  constructor(readonly kind: 'pcre2-error' | 'unsupported', message: string, readonly offset: number) {
+  constructor(
+    readonly kind: 'pcre2-error' | 'unsupported',
+    message: string,
+    readonly offset: number,
+  ) {
     super(message);
   }
 }
@@ -122,8 +126,16 @@ const POSIX: Record<string, ByteSet> = {
 };
 
 const CLASS_ESCAPES: Record<string, ByteSet> = {
-  d: DIGIT, D: complement(DIGIT), s: SPACE, S: complement(SPACE), w: WORD, W: complement(WORD),
-  h: HSPACE, H: complement(HSPACE), v: VSPACE, V: complement(VSPACE),
+  d: DIGIT,
+  D: complement(DIGIT),
+  s: SPACE,
+  S: complement(SPACE),
+  w: WORD,
+  W: complement(WORD),
+  h: HSPACE,
+  H: complement(HSPACE),
+  v: VSPACE,
+  V: complement(VSPACE),
 };
 
 const SIMPLE_ESCAPES: Record<string, number> = { a: 0x07, e: 0x1b, f: 0x0c, n: 0x0a, r: 0x0d, t: 0x09 };
@@ -132,9 +144,14 @@ const SIMPLE_ESCAPES: Record<string, number> = { a: 0x07, e: 0x1b, f: 0x0c, n: 0
 const UNDEFINED_ESCAPE = /^[ijmqyFIJLMOTYlLuU]$/;
 /** Valid PCRE2 escapes whose meaning JavaScript cannot reproduce here. */
 const UNSUPPORTED_ESCAPE: Record<string, string> = {
-  R: '\\R (newline sequence)', X: '\\X (extended grapheme cluster)', C: '\\C (single code unit)',
-  K: '\\K (match start reset)', p: '\\p (Unicode property)', P: '\\P (Unicode property)',
-  g: '\\g (back reference or subroutine call)', k: '\\k (named back reference)',
+  R: '\\R (newline sequence)',
+  X: '\\X (extended grapheme cluster)',
+  C: '\\C (single code unit)',
+  K: '\\K (match start reset)',
+  p: '\\p (Unicode property)',
+  P: '\\P (Unicode property)',
+  g: '\\g (back reference or subroutine call)',
+  k: '\\k (named back reference)',
 };
 
 const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
@@ -182,7 +199,10 @@ class Parser {
   private readonly names = new Set<string>();
   private readonly totalGroups: number;
 
-  constructor(private readonly p: string, private flags: Flags) {
+  constructor(
+    private readonly p: string,
+    private flags: Flags,
+  ) {
     this.totalGroups = countCapturingGroups(p);
   }
 
@@ -266,7 +286,8 @@ class Parser {
       const m = QUANT_STRICT.exec(rest);
       if (!m) {
         const loose = QUANT_LOOSE.exec(rest);
-        if (loose && /\d/.test(loose[0])) this.unsupported(`'${loose[0]}' is a quantifier only from PCRE2 10.43 on`, at);
+        if (loose && /\d/.test(loose[0]))
+          this.unsupported(`'${loose[0]}' is a quantifier only from PCRE2 10.43 on`, at);
         return null;
       }
       min = Number(m[1]);
@@ -382,7 +403,10 @@ class Parser {
         const m = /^([A-Za-z^]*)(?:-([A-Za-z]*))?([:)])/.exec(p.slice(this.pos, this.pos + 40));
         if (!m) this.unsupported('group syntax PCRE2 may not accept', open);
         const next: Flags = { ...this.flags };
-        for (const [letters, on] of [[m[1] ?? '', true], [m[2] ?? '', false]] as const) {
+        for (const [letters, on] of [
+          [m[1] ?? '', true],
+          [m[2] ?? '', false],
+        ] as const) {
           for (const l of letters) {
             if (l === 'i') next.i = on;
             else if (l === 's') next.s = on;
@@ -412,7 +436,10 @@ class Parser {
     if (kind === 'lb' || kind === 'nlb') {
       for (const alt of alts) {
         if (fixedLength(alt) === null)
-          this.unsupported('lookbehind that is not of fixed length (accepted or not depending on the PCRE2 version)', open);
+          this.unsupported(
+            'lookbehind that is not of fixed length (accepted or not depending on the PCRE2 version)',
+            open,
+          );
       }
     }
     return node;
@@ -618,7 +645,8 @@ class Parser {
     const set = CLASS_ESCAPES[e];
     if (set) return { set, posix: false };
     if (e === 'b') return 0x08;
-    if (e === 'B' || e === 'R' || e === 'X' || e === 'N') this.error(`escape sequence \\${e} is invalid in a character class`, at);
+    if (e === 'B' || e === 'R' || e === 'X' || e === 'N')
+      this.error(`escape sequence \\${e} is invalid in a character class`, at);
     if (e === '8' || e === '9' || /^[AzZGKgk]$/.test(e)) this.unsupported(`\\${e} inside a character class`, at);
     return this.byteEscape(e, at, true);
   }
@@ -722,12 +750,18 @@ function emit(n: Node): string {
     }
     case 'rep': {
       const inner = emit(n.node);
-      const q = n.min === 0 && n.max === Infinity ? '*'
-        : n.min === 1 && n.max === Infinity ? '+'
-        : n.min === 0 && n.max === 1 ? '?'
-        : n.max === Infinity ? `{${n.min},}`
-        : n.min === n.max ? `{${n.min}}`
-        : `{${n.min},${n.max}}`;
+      const q =
+        n.min === 0 && n.max === Infinity
+          ? '*'
+          : n.min === 1 && n.max === Infinity
+            ? '+'
+            : n.min === 0 && n.max === 1
+              ? '?'
+              : n.max === Infinity
+                ? `{${n.min},}`
+                : n.min === n.max
+                  ? `{${n.min}}`
+                  : `{${n.min},${n.max}}`;
       // A quantified quantifier in the output must stay one atom.
       const atom = n.node.t === 'rep' ? `(?:${inner})` : inner;
       return atom + q + (n.lazy && n.min !== n.max ? '?' : '');

@@ -39,7 +39,15 @@ export function readField(line: Binary, offset: number, slashIsRegex = false): F
   const first = line[i];
   const form: FieldForm = first === '"' ? 'quoted' : slashIsRegex && first === '/' ? 'slash' : 'bare';
   const field: Field = {
-    value: '', form, start, end: i, terminated: true, caseless: false, ungreedy: false, flagText: '', backslashAtEof: false,
+    value: '',
+    form,
+    start,
+    end: i,
+    terminated: true,
+    caseless: false,
+    ungreedy: false,
+    flagText: '',
+    backslashAtEof: false,
   };
   if (form === 'bare') {
     while (i < line.length && !isSep(line[i])) i++;

@@ -40,7 +40,12 @@ const OPTION = /^(.*?)\s*([=:])\s*(.*)$/;
 /** configparser's BasicInterpolation, minus references: `%%` is `%`, `%(name)s` is an error, other `%` literal. */
 function interpolate(value: string, pos: SourcePos, problems: IniProblem[]): string {
   if (/%\(/.test(value))
-    problems.push({ pos, severity: 'error', code: 'POLICY_SYNTAX', message: '%(name)s interpolation is not supported; write the value out (a literal % is written %%)' });
+    problems.push({
+      pos,
+      severity: 'error',
+      code: 'POLICY_SYNTAX',
+      message: '%(name)s interpolation is not supported; write the value out (a literal % is written %%)',
+    });
   return value.replace(/%%/g, '%');
 }
 
@@ -60,7 +65,9 @@ export function parseIni(text: string, file: string): IniDocument {
     const indent = line.length - line.trimStart().length;
     if (current && lastOption && indent > indentLevel) {
       problems.push({
-        pos, severity: 'error', code: 'POLICY_SYNTAX',
+        pos,
+        severity: 'error',
+        code: 'POLICY_SYNTAX',
         message: `indented line continues the value of ${JSON.stringify(lastOption.rawKey)} (configparser joins it with a newline); tokenmap does not accept continuation lines`,
       });
       return;
@@ -71,7 +78,12 @@ export function parseIni(text: string, file: string): IniDocument {
       const name = header[1] as string;
       lastOption = null;
       if (name === 'DEFAULT') {
-        problems.push({ pos, severity: 'error', code: 'POLICY_SYNTAX', message: '[DEFAULT] is merged into every section by configparser; tokenmap does not accept it' });
+        problems.push({
+          pos,
+          severity: 'error',
+          code: 'POLICY_SYNTAX',
+          message: '[DEFAULT] is merged into every section by configparser; tokenmap does not accept it',
+        });
         current = { name, pos, entries: [] };
       } else if (seen.has(name)) {
         problems.push({ pos, severity: 'error', code: 'POLICY_SYNTAX', message: `duplicate section [${name}]` });
@@ -91,13 +103,23 @@ export function parseIni(text: string, file: string): IniDocument {
     const m = OPTION.exec(stripped);
     const rawKey = m ? (m[1] as string).trimEnd() : '';
     if (!m || rawKey === '') {
-      problems.push({ pos, severity: 'error', code: 'POLICY_SYNTAX', message: `not a "name = value" line: ${JSON.stringify(stripped.slice(0, 80))}` });
+      problems.push({
+        pos,
+        severity: 'error',
+        code: 'POLICY_SYNTAX',
+        message: `not a "name = value" line: ${JSON.stringify(stripped.slice(0, 80))}`,
+      });
       lastOption = null;
       return;
     }
     const key = rawKey.toLowerCase();
     if (currentKeys.has(key)) {
-      problems.push({ pos, severity: 'error', code: 'POLICY_SYNTAX', message: `duplicate option ${JSON.stringify(key)} in [${current.name}] (names are compared lower-cased)` });
+      problems.push({
+        pos,
+        severity: 'error',
+        code: 'POLICY_SYNTAX',
+        message: `duplicate option ${JSON.stringify(key)} in [${current.name}] (names are compared lower-cased)`,
+      });
       lastOption = null;
       return;
     }

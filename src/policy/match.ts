@@ -15,20 +15,38 @@ const q = JSON.stringify;
 
 function issuerMismatch(rule: { issuer: string }, c: Claims): RuleMatch {
   const iss = c.iss ?? '';
-  const slash = iss.replace(/\/$/, '') === rule.issuer.replace(/\/$/, '') ? ' (they differ only by a trailing slash, which counts)' : '';
+  const slash =
+    iss.replace(/\/$/, '') === rule.issuer.replace(/\/$/, '')
+      ? ' (they differ only by a trailing slash, which counts)'
+      : '';
   return no(`issuer ${q(iss)} is not ${q(rule.issuer)}${slash}`);
 }
 
 export function matchMapping(rule: MappingRule, c: Claims): RuleMatch {
   if (c.iss !== rule.issuer) return issuerMismatch(rule, c);
   if (rule.uniqueId !== '*' && c.uniqueId !== rule.uniqueId)
-    return no(`unique id ${q(c.uniqueId ?? null)} (${c.vopersonId !== undefined ? 'voperson_id' : 'sub'}) is not ${q(rule.uniqueId)}`);
+    return no(
+      `unique id ${q(c.uniqueId ?? null)} (${c.vopersonId !== undefined ? 'voperson_id' : 'sub'}) is not ${q(rule.uniqueId)}`,
+    );
   if (rule.audience !== '*' && !c.aud.includes(rule.audience))
-    return no(c.audPresent ? `no audience in ${q(c.aud)} equals ${q(rule.audience)}` : `the token has no audience; only * matches that`);
-  if (rule.scope !== '*' && !c.validatorScopes.includes(rule.scope)) return no(`scope ${q(rule.scope)} is not among the token's scopes`);
+    return no(
+      c.audPresent
+        ? `no audience in ${q(c.aud)} equals ${q(rule.audience)}`
+        : `the token has no audience; only * matches that`,
+    );
+  if (rule.scope !== '*' && !c.validatorScopes.includes(rule.scope))
+    return no(`scope ${q(rule.scope)} is not among the token's scopes`);
   const hit = c.entitlements.find((e) => e.raw === rule.group);
-  if (!hit) return no(c.entitlements.length ? `no entitlement equals ${q(rule.group)}` : 'the token carries no entitlements (neither the claim nor eduperson_entitlement scopes)');
-  return { ok: true, why: `all five fields match${hit.fromScope ? ' (entitlement requested by scope, not asserted by the claim)' : ''}` };
+  if (!hit)
+    return no(
+      c.entitlements.length
+        ? `no entitlement equals ${q(rule.group)}`
+        : 'the token carries no entitlements (neither the claim nor eduperson_entitlement scopes)',
+    );
+  return {
+    ok: true,
+    why: `all five fields match${hit.fromScope ? ' (entitlement requested by scope, not asserted by the claim)' : ''}`,
+  };
 }
 
 export interface NativeContext {
@@ -43,10 +61,13 @@ export function matchNative(rule: NativeRule, c: Claims, ctx: NativeContext): Ru
     if (rule.vopersonIds || rule.audiences || rule.scopes.length || rule.groups || rule.entitlements || rule.pattern)
       return no('this rule needs claims that ARC 6 does not pass to plugins (only <iss>/<sub>)');
     const s = c.arcSubject ?? '';
-    return rule.subjects.some((sub) => `${rule.issuer}/${sub}` === s) ? { ok: true, why: `subject ${q(s)} is issuer/subject of this rule` } : no(`subject ${q(s)} is not <issuer>/<subject> of this rule`);
+    return rule.subjects.some((sub) => `${rule.issuer}/${sub}` === s)
+      ? { ok: true, why: `subject ${q(s)} is issuer/subject of this rule` }
+      : no(`subject ${q(s)} is not <issuer>/<subject> of this rule`);
   }
   if (c.iss !== rule.issuer) return issuerMismatch(rule, c);
-  if (rule.subjects && (c.sub === undefined || !rule.subjects.includes(c.sub))) return no(`sub ${q(c.sub ?? null)} is not one of ${q(rule.subjects)}`);
+  if (rule.subjects && (c.sub === undefined || !rule.subjects.includes(c.sub)))
+    return no(`sub ${q(c.sub ?? null)} is not one of ${q(rule.subjects)}`);
   if (rule.vopersonIds && (c.vopersonId === undefined || !rule.vopersonIds.includes(c.vopersonId)))
     return no(`voperson_id ${q(c.vopersonId ?? null)} is not one of ${q(rule.vopersonIds)}`);
   const refusal = audienceRefusal(c, {
@@ -58,7 +79,8 @@ export function matchNative(rule: NativeRule, c: Claims, ctx: NativeContext): Ru
   if (refusal) return no(refusal);
   const missing = rule.scopes.filter((s) => !grants(c.scopes, s));
   if (missing.length) return no(`scope${missing.length > 1 ? 's' : ''} ${missing.join(' ')} not granted by the token`);
-  if (rule.groups && !rule.groups.some((g) => c.groups.includes(g))) return no(`wlcg.groups ${q(c.groups)} holds none of ${q(rule.groups)}`);
+  if (rule.groups && !rule.groups.some((g) => c.groups.includes(g)))
+    return no(`wlcg.groups ${q(c.groups)} holds none of ${q(rule.groups)}`);
   const usable = rule.entitlementsFromScope ? c.entitlements : c.entitlements.filter((e) => !e.fromScope);
   let via = '';
   if (rule.entitlements) {

@@ -61,7 +61,8 @@ export interface PolicyFile {
 }
 
 const list = (v: string | undefined) => (v === undefined ? undefined : v.split(/\s+/).filter(Boolean));
-const bool = (v: string | undefined, dflt: boolean) => (v === undefined ? dflt : ['yes', 'true', 'on', '1'].includes(v));
+const bool = (v: string | undefined, dflt: boolean) =>
+  v === undefined ? dflt : ['yes', 'true', 'on', '1'].includes(v);
 
 export const EGI_NAMESPACE = 'urn:mace:egi.eu';
 export const EGI_AUTHORITY = 'aai.egi.eu';
@@ -69,8 +70,10 @@ export const EGI_AUTHORITY = 'aai.egi.eu';
 export function parsePolicy(text: string, file: string): PolicyFile {
   const ini = parseIni(text, file);
   const problems = [...ini.problems];
-  const error = (pos: SourcePos, message: string) => problems.push({ pos, severity: 'error', code: 'POLICY_INVALID', message });
-  const warn = (pos: SourcePos, message: string) => problems.push({ pos, severity: 'warning', code: 'POLICY_LINT', message });
+  const error = (pos: SourcePos, message: string) =>
+    problems.push({ pos, severity: 'error', code: 'POLICY_INVALID', message });
+  const warn = (pos: SourcePos, message: string) =>
+    problems.push({ pos, severity: 'warning', code: 'POLICY_LINT', message });
 
   // The document the schema sees, and where each of its parts was written.
   const doc: Record<string, Record<string, unknown>> = {};
@@ -92,7 +95,8 @@ export function parsePolicy(text: string, file: string): PolicyFile {
     }
     for (const e of s.entries) target[e.key] = e.value;
   }
-  for (const p of schemaProblems(validatePolicy as Validator, doc, positions, { file, line: 0 })) error(p.pos, p.message);
+  for (const p of schemaProblems(validatePolicy as Validator, doc, positions, { file, line: 0 }))
+    error(p.pos, p.message);
 
   const rules: PolicyRule[] = [];
   const pools = new Map<string, PoolDef>();
@@ -105,8 +109,13 @@ export function parsePolicy(text: string, file: string): PolicyFile {
         const [uniqueId, issuer, audience, scope, group] = fields as [string, string, string, string, string];
         if (issuer === '*') error(e.pos, `${e.key}: the issuer cannot be * (check-in-validator forbids it)`);
         if (group === '*') error(e.pos, `${e.key}: the group cannot be * (check-in-validator forbids it)`);
-        if (fields.some((f) => f.includes('\t'))) warn(e.pos, `${e.key}: a TAB is not a separator; it stays inside the field, which then matches nothing`);
-        if (e.rawKey !== e.key) warn(e.pos, `${JSON.stringify(e.rawKey)} is lower-cased to ${JSON.stringify(e.key)} (configparser), and that is the account printed`);
+        if (fields.some((f) => f.includes('\t')))
+          warn(e.pos, `${e.key}: a TAB is not a separator; it stays inside the field, which then matches nothing`);
+        if (e.rawKey !== e.key)
+          warn(
+            e.pos,
+            `${JSON.stringify(e.rawKey)} is lower-cased to ${JSON.stringify(e.key)} (configparser), and that is the account printed`,
+          );
         rules.push({ kind: 'mapping', name: e.key, pos: e.pos, uniqueId, issuer, audience, scope, group });
       }
       continue;
@@ -122,13 +131,18 @@ export function parsePolicy(text: string, file: string): PolicyFile {
     }
     const results = (['account', 'pool', 'deny'] as const).filter((k) => v(k) !== undefined);
     if (results.length !== 1) {
-      error(s.pos, `[rule ${name}] needs exactly one result: account = NAME, pool = NAME or deny = REASON (has ${results.length ? results.join(', ') : 'none'})`);
+      error(
+        s.pos,
+        `[rule ${name}] needs exactly one result: account = NAME, pool = NAME or deny = REASON (has ${results.length ? results.join(', ') : 'none'})`,
+      );
       continue;
     }
     const result: RuleResult =
-      results[0] === 'account' ? { account: v('account') as string, group: v('group') }
-      : results[0] === 'pool' ? { pool: v('pool') as string }
-      : { deny: v('deny') || `denied by [rule ${name}]` };
+      results[0] === 'account'
+        ? { account: v('account') as string, group: v('group') }
+        : results[0] === 'pool'
+          ? { pool: v('pool') as string }
+          : { deny: v('deny') || `denied by [rule ${name}]` };
     const vo = v('vo');
     rules.push({
       kind: 'native',
@@ -150,7 +164,7 @@ export function parsePolicy(text: string, file: string): PolicyFile {
             namespace: canonicalUrn(v('namespace') ?? EGI_NAMESPACE),
             path: [vo, ...(v('subgroup')?.split(':') ?? [])],
             role: v('role'),
-            authority: v('authority') === '*' ? undefined : v('authority') ?? EGI_AUTHORITY,
+            authority: v('authority') === '*' ? undefined : (v('authority') ?? EGI_AUTHORITY),
           }
         : undefined,
       result,
@@ -158,6 +172,9 @@ export function parsePolicy(text: string, file: string): PolicyFile {
   }
   for (const r of rules)
     if (r.kind === 'native' && 'pool' in r.result && !pools.has(r.result.pool))
-      error(r.pos, `[rule ${r.name}] maps to pool ${JSON.stringify(r.result.pool)}, which no [pool ${r.result.pool}] section in this file defines`);
+      error(
+        r.pos,
+        `[rule ${r.name}] maps to pool ${JSON.stringify(r.result.pool)}, which no [pool ${r.result.pool}] section in this file defines`,
+      );
   return { file, rules, pools, problems };
 }

@@ -24,7 +24,10 @@ export function schemaProblems(
     // oneOf/anyOf wrappers repeat what their branches said; the branch errors are enough.
     if (e.keyword === 'oneOf' || e.keyword === 'anyOf') continue;
     let path = e.instancePath;
-    let what = path.split('/').filter(Boolean).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    let what = path
+      .split('/')
+      .filter(Boolean)
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (e.keyword === 'additionalProperties') {
       const extra = String(e.params.additionalProperty);
       path += '/' + extra.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -34,10 +37,13 @@ export function schemaProblems(
     while (p && !positions.has(p)) p = p.slice(0, p.lastIndexOf('/'));
     const name = what.length ? what.join(' / ') : 'the file';
     const message =
-      e.keyword === 'additionalProperties' ? `unknown ${what.length > 1 ? 'key' : 'section'} ${JSON.stringify(what[what.length - 1])}`
-      : e.keyword === 'required' ? `${name}: missing required key ${JSON.stringify(e.params.missingProperty)}`
-      : e.keyword === 'dependentRequired' ? `${name}: ${JSON.stringify(e.params.property)} needs ${JSON.stringify(e.params.missingProperty)}`
-      : `${name} ${e.message ?? 'is invalid'}${e.params.allowedValues ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}`;
+      e.keyword === 'additionalProperties'
+        ? `unknown ${what.length > 1 ? 'key' : 'section'} ${JSON.stringify(what[what.length - 1])}`
+        : e.keyword === 'required'
+          ? `${name}: missing required key ${JSON.stringify(e.params.missingProperty)}`
+          : e.keyword === 'dependentRequired'
+            ? `${name}: ${JSON.stringify(e.params.property)} needs ${JSON.stringify(e.params.missingProperty)}`
+            : `${name} ${e.message ?? 'is invalid'}${e.params.allowedValues ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}`;
     const key = `${p}|${message}`;
     if (seen.has(key)) continue;
     seen.add(key);

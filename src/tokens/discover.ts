@@ -23,13 +23,23 @@ function readTokenFile(path: string, euid: number, warnings: string[]): string |
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new TokenmapError('TOKEN_UNREADABLE', `cannot open token file (${systemErrorText(e)})`, { file: path, line: 0 });
+    throw new TokenmapError('TOKEN_UNREADABLE', `cannot open token file (${systemErrorText(e)})`, {
+      file: path,
+      line: 0,
+    });
   }
   try {
     const st = fstatSync(fd);
     if (st.uid !== euid && st.uid !== 0 && (st.mode & 0o022) !== 0)
-      throw new TokenmapError('TOKEN_UNSAFE', 'token file is writable by someone other than its owner; refused', { file: path, line: 0 });
-    if ((st.mode & 0o022) !== 0) throw new TokenmapError('TOKEN_UNSAFE', 'token file is writable by group or others; refused', { file: path, line: 0 });
+      throw new TokenmapError('TOKEN_UNSAFE', 'token file is writable by someone other than its owner; refused', {
+        file: path,
+        line: 0,
+      });
+    if ((st.mode & 0o022) !== 0)
+      throw new TokenmapError('TOKEN_UNSAFE', 'token file is writable by group or others; refused', {
+        file: path,
+        line: 0,
+      });
     if (st.uid !== euid) warnings.push(`${path}: token file is not owned by uid ${euid}`);
     if ((st.mode & 0o044) !== 0) warnings.push(`${path}: token file is readable by group or others`);
     const buf = Buffer.alloc(MAX_FILE);
@@ -44,15 +54,28 @@ export function discoverToken(env: Readonly<Record<string, string | undefined>>,
   const warnings: string[] = [];
   const candidates: [string, () => string | null][] = [
     ['BEARER_TOKEN', () => env.BEARER_TOKEN ?? null],
-    [`BEARER_TOKEN_FILE (${env.BEARER_TOKEN_FILE})`, () => (env.BEARER_TOKEN_FILE ? readTokenFile(env.BEARER_TOKEN_FILE, euid, warnings) : null)],
-    [`${env.XDG_RUNTIME_DIR}/bt_u${euid}`, () => (env.XDG_RUNTIME_DIR ? readTokenFile(`${env.XDG_RUNTIME_DIR}/bt_u${euid}`, euid, warnings) : null)],
+    [
+      `BEARER_TOKEN_FILE (${env.BEARER_TOKEN_FILE})`,
+      () => (env.BEARER_TOKEN_FILE ? readTokenFile(env.BEARER_TOKEN_FILE, euid, warnings) : null),
+    ],
+    [
+      `${env.XDG_RUNTIME_DIR}/bt_u${euid}`,
+      () => (env.XDG_RUNTIME_DIR ? readTokenFile(`${env.XDG_RUNTIME_DIR}/bt_u${euid}`, euid, warnings) : null),
+    ],
     [`/tmp/bt_u${euid}`, () => readTokenFile(`/tmp/bt_u${euid}`, euid, warnings)],
   ];
   for (const [source, read] of candidates) {
     const value = read()?.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
     if (!value) continue;
-    if (!B64TOKEN.test(value)) throw new TokenmapError('TOKEN_INVALID', `the token found in ${source} is not a valid bearer token (RFC 6750 b64token; whitespace inside?)`);
+    if (!B64TOKEN.test(value))
+      throw new TokenmapError(
+        'TOKEN_INVALID',
+        `the token found in ${source} is not a valid bearer token (RFC 6750 b64token; whitespace inside?)`,
+      );
     return { token: value, source, warnings };
   }
-  throw new TokenmapError('TOKEN_NOT_FOUND', 'no token found: give TOKEN, --token-file or --claims, or set BEARER_TOKEN / BEARER_TOKEN_FILE (WLCG Bearer Token Discovery)');
+  throw new TokenmapError(
+    'TOKEN_NOT_FOUND',
+    'no token found: give TOKEN, --token-file or --claims, or set BEARER_TOKEN / BEARER_TOKEN_FILE (WLCG Bearer Token Discovery)',
+  );
 }

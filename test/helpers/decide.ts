@@ -11,5 +11,7 @@ export function policyFile(text: string): string {
 
 export async function decide(policyText: string, payload: Record<string, unknown> | string): Promise<MainResult> {
   const file = policyFile(policyText);
-  return runMain(['htcondor-plugin', '-c', file], { stdin: typeof payload === 'string' ? payload : JSON.stringify(payload) });
+  return runMain(['htcondor-plugin', '-c', file], {
+    stdin: typeof payload === 'string' ? payload : JSON.stringify(payload),
+  });
 }

@@ -20,7 +20,15 @@ export function lookupCases(t: Test, cases: LookupCase[]): void {
   for (const c of cases) {
     t.test(c.name, async (t) => {
       const file = put(scratch(), 'mapfile', c.map);
-      const args = ['lookup', '--mapfile', file, ...(c.regexKeys ? ['--regex-keys'] : []), '--method', c.method ?? 'SCITOKENS', c.principal];
+      const args = [
+        'lookup',
+        '--mapfile',
+        file,
+        ...(c.regexKeys ? ['--regex-keys'] : []),
+        '--method',
+        c.method ?? 'SCITOKENS',
+        c.principal,
+      ];
       const r = await runMain(args);
       if (c.expect === 2) {
         t.equal(r.code, 2, 'exit 2');

@@ -50,7 +50,13 @@ export function runBin(args: string[], opts: RunOptions = {}): Promise<RunResult
     child.on('close', (code, signal) => {
       clearTimeout(killer);
       child.stdin?.destroy();
-      resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started });
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out),
+        stderr: Buffer.concat(err).toString('utf8'),
+        ms: Date.now() - started,
+      });
     });
     if (opts.stdin === 'open' || !child.stdin) return;
     if (opts.stdin !== undefined) child.stdin.write(opts.stdin);
