@@ -26,7 +26,13 @@ function loadBundle(useCache = true) {
   });
   const mod = { exports: {} };
   script.runInThisContext()(mod.exports, require, mod, BUNDLE, join(__dirname, '..', 'dist'));
-  return { main: mod.exports.main, script, cacheRejected: script.cachedDataRejected === true, cachePath: CACHE };
+  return {
+    main: mod.exports.main,
+    memoryIo: mod.exports.memoryIo,
+    script,
+    cacheRejected: script.cachedDataRejected === true,
+    cachePath: CACHE,
+  };
 }
 
 module.exports = { loadBundle };

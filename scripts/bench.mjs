@@ -144,7 +144,7 @@ function decisions() {
     const file = join(dir, 'policy.ini');
     writeFileSync(file, text);
     const t0 = process.hrtime.bigint();
-    const pipeline = lib.pipelineFromFlags([{ kind: 'policy', path: file }], lib.nodeReader, { hashKeys: true });
+    const rules = lib.buildRuleSet({ flags: [{ kind: 'policy', path: file }] }, lib.nodeReader);
     const loadMs = ms(t0);
     const claims = [];
     for (let i = 0; i < 1000; i++) {
@@ -168,12 +168,12 @@ function decisions() {
       claims.push(lib.claimsFromObject(payload, 'payload'));
     }
     const now = Date.now() / 1000;
-    for (const c of claims) lib.evaluate(pipeline, c, { now });
+    for (const c of claims) lib.evaluate(rules, c, { now });
     let count = 0;
     let mapped = 0;
     const t1 = process.hrtime.bigint();
     while (ms(t1) < (quick ? 300 : 1000)) {
-      for (const c of claims) if (lib.evaluate(pipeline, c, { now }).result === 'mapped') mapped++;
+      for (const c of claims) if (lib.evaluate(rules, c, { now }).result === 'mapped') mapped++;
       count += claims.length;
     }
     console.log('\n## Policy evaluation (1,000 rules: 500 check-in-validator [mappings], 500 native)\n');

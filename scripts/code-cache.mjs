@@ -5,23 +5,10 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { loadBundle } = require('../bin/load-bundle.cjs');
-const { main, script, cachePath } = loadBundle(false);
+const { main, memoryIo, script, cachePath } = loadBundle(false);
 
 const payload = (name) => readFileSync(`mapfiles/tokens/${name}.json`);
-const io = (stdin, env = {}) => ({
-  out: () => {},
-  err: () => {},
-  env,
-  stdin: () => ({
-    isTTY: false,
-    stream: (async function* () {
-      if (stdin) yield stdin;
-    })(),
-    close: () => {},
-  }),
-  now: () => Date.now(),
-  self: 'bin/tokenmap',
-});
+const io = (stdin, env = {}) => memoryIo({ stdin, env, self: 'bin/tokenmap' });
 const egi = JSON.parse(payload('egi-biomed-pilot'));
 const arcEnv = {
   BEARER_TOKEN_0_ISSUER: egi.iss,

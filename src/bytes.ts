@@ -2,6 +2,8 @@
  * Map files, principals and canonical names are byte strings (as in HTCondor). In JavaScript they are held
  * as "binary strings": one UTF-16 code unit per byte, 0x00-0xFF.
  */
+import { isUtf8 } from 'node:buffer';
+
 export type Binary = string;
 
 export const binaryFromBytes = (b: Uint8Array): Binary =>
@@ -28,4 +30,10 @@ export function asciiUpper(s: string): string {
 /** Shortens text for a one-line diagnostic (a regex or a name may be megabytes long). */
 export function clip(s: string, max = 120): string {
   return s.length <= max ? s : `${s.slice(0, max)}... (${s.length} characters)`;
+}
+
+/** Strict UTF-8, or null when the bytes are not (a fatal TextDecoder costs a callout its ICU set-up). */
+export function decodeUtf8(bytes: Uint8Array): string | null {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return isUtf8(buf) ? buf.toString('utf8') : null;
 }

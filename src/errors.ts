@@ -8,6 +8,46 @@ export interface SourcePos {
   col?: number;
 }
 
+/**
+ * Every code tokenmap reports, with what it means: the codes of errors (exit 2, audit log `reason`,
+ * `explain --json` `code`) and of the problems a map or policy file can hold (`check`, notes). The README's
+ * table of error codes is checked against this list by a test.
+ */
+export const ERROR_CODES = {
+  USAGE: 'bad command line: unknown command or option, missing or malformed value',
+  DEADLINE: 'the decision (stdin included) did not finish within the deadline',
+  INTERNAL: 'a bug: anything that is not one of the typed errors',
+  CONFIG_UNREADABLE: 'the site configuration cannot be read',
+  CONFIG_INVALID: 'the site configuration does not follow schemas/config.schema.json',
+  POLICY_UNREADABLE: 'a policy file cannot be read',
+  POLICY_INVALID: 'a policy file does not follow schemas/policy.schema.json',
+  POLICY_SYNTAX: 'a policy file line is not INI (configparser) syntax',
+  POLICY_LINT: 'a policy file warning (shown by explain, not an error)',
+  MAPFILE_UNREADABLE: 'a map file named as a rule source cannot be read',
+  MAPFILE_SYNTAX: 'a map file line is malformed (skipped, as HTCondor skips it)',
+  MAPFILE_INCLUDE: 'an @include target cannot be read (skipped, as HTCondor skips it)',
+  MAPFILE_NESTED_INCLUDE: '@include inside an included file (skipped, as HTCondor skips it)',
+  MAPFILE_REGEX: 'a map file regex cannot be translated from PCRE2 (line skipped)',
+  MAPFILE_UNSUPPORTED: 'a map line tokenmap cannot evaluate exactly as HTCondor would was reached',
+  MAPFILE_TEMPLATE: 'a canonical name template refers to a group the regex does not have',
+  INPUT_UNREADABLE: 'a claims file named on the command line cannot be read',
+  INPUT_TOO_LARGE: 'stdin holds more than the payload cap',
+  CLAIMS_MALFORMED: 'the payload or token is not strict JSON / UTF-8',
+  CLAIMS_INVALID: 'the claims are not a usable token (wrong types, no iss, inconsistent input)',
+  TOKEN_NOT_FOUND: 'explain: no token given and none found by WLCG Bearer Token Discovery',
+  TOKEN_UNREADABLE: 'a token file cannot be read',
+  TOKEN_UNSAFE: 'a token file is group- or world-writable, or not a regular file',
+  TOKEN_INVALID: 'a token is not a compact JWT',
+  DENIED: 'a policy rule denies this token',
+  BANNED: 'the map file bans this identity (banned.htcondor.org, @unmapped)',
+  UNSAFE_IDENTITY: 'the identity a rule produced is unsafe or cannot be handed to the CE',
+  POOL_UNAVAILABLE: 'a rule maps to a pool, which this version does not allocate',
+  PLUGIN_UNCONFIGURED: 'a map file hands over to PLUGIN:<name> with no [plugin <name>] configured',
+  AUDIT_UNWRITABLE: 'the audit log cannot be appended to',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
 /** `FILE:LINE[:COL]`; line 0 means the file as a whole. */
 export function formatPos(pos: SourcePos): string {
   if (pos.line === 0) return pos.file;
@@ -20,10 +60,11 @@ export function systemErrorText(e: unknown): string {
   return message.split(', ')[0] ?? message;
 }
 
+/** An error an edge reports as one line and exit 2. */
 export class TokenmapError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly pos: SourcePos | undefined;
-  constructor(code: string, message: string, pos?: SourcePos) {
+  constructor(code: ErrorCode, message: string, pos?: SourcePos) {
     super(message);
     this.name = 'TokenmapError';
     this.code = code;

@@ -3,16 +3,9 @@ import t from 'tap';
 import { COMMANDS } from '../src/cli/commands.js';
 import { parseFast } from '../src/cli/fast-argv.js';
 import { buildProgram } from '../src/cli/program.js';
-import type { CliIo } from '../src/cli/io.js';
+import { memoryIo } from '../src/io/memory-io.js';
 
-const quietIo: CliIo = {
-  out: () => {},
-  err: () => {},
-  env: {},
-  stdin: () => ({ isTTY: true, stream: (async function* () {})(), close: () => {} }),
-  now: () => 0,
-  self: 'tokenmap',
-};
+const quietIo = memoryIo({ stdin: 'tty', now: () => 0 });
 
 async function viaCommander(argv: string[]): Promise<{ args: string[]; opts: Record<string, unknown> } | null> {
   let seen: { args: string[]; opts: Record<string, unknown> } | null = null;

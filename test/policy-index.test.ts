@@ -3,7 +3,8 @@
 import t from 'tap';
 import { claimsFromObject } from '../src/claims/from-payload.js';
 import { evaluate } from '../src/engine/evaluate.js';
-import { pipelineFromFlags } from '../src/engine/from-flags.js';
+import { buildRuleSet } from '../src/engine/rule-set.js';
+import { fullTracer } from '../src/engine/trace.js';
 import { nodeReader } from '../src/io/node-reader.js';
 import { policyFile } from './helpers/decide.js';
 
@@ -21,7 +22,7 @@ for (let i = 0; i < 5; i++)
   text += `[rule open${i}]\nissuer = ${EGI}\nsubject = s${i}@egi.eu\naudience_optional = yes\naccount = o${i}\n`;
 
 t.test('indexed and scanned evaluation agree on 2,000 generated tokens', async (t) => {
-  const pipeline = pipelineFromFlags([{ kind: 'policy', path: policyFile(text) }], nodeReader, { hashKeys: true });
+  const rules = buildRuleSet({ flags: [{ kind: 'policy', path: policyFile(text) }] }, nodeReader);
   let disagreements = 0;
   let mapped = 0;
   for (let i = 0; i < 2000; i++) {
@@ -36,8 +37,8 @@ t.test('indexed and scanned evaluation agree on 2,000 generated tokens', async (
     if (i % 6 === 0) payload.scope += ents.map((e) => ` eduperson_entitlement:${e}`).join('');
     else payload.eduperson_entitlement = ents;
     const c = claimsFromObject(payload, 'payload');
-    const fast = evaluate(pipeline, c, { now: 0 });
-    const full = evaluate(pipeline, c, { now: 0, trace: true });
+    const fast = evaluate(rules, c, { now: 0 });
+    const full = evaluate(rules, c, { now: 0, tracer: fullTracer() });
     if (fast.result === 'mapped') mapped++;
     if (fast.result !== full.result || fast.rule !== full.rule) disagreements++;
   }

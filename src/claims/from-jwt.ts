@@ -5,13 +5,13 @@
 import type { Claims } from './claims.js';
 import { ClaimsInvalid } from './claims.js';
 import { claimsFromObject } from './from-payload.js';
-import { decodeUtf8, parseStrictJson } from './strict-json.js';
+import { jsonText, parseStrictJson } from './strict-json.js';
 
 const B64URL = /^[A-Za-z0-9_-]*$/;
 
 function part(text: string, what: string): unknown {
   if (!B64URL.test(text)) throw new ClaimsInvalid(`the token's ${what} is not base64url`);
-  return parseStrictJson(decodeUtf8(Buffer.from(text, 'base64url'), `the token's ${what}`), `the token's ${what}`);
+  return parseStrictJson(jsonText(Buffer.from(text, 'base64url'), `the token's ${what}`), `the token's ${what}`);
 }
 
 export function decodeJwt(token: string): { header: Record<string, unknown>; claims: Claims } {

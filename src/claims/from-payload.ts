@@ -3,7 +3,7 @@
  * claim types of shared/spec/tokens.md §3: a wrong type is malformed input, never a silent skip.
  */
 import { assembleClaims, ClaimsInvalid, type Claims, type ClaimsSource } from './claims.js';
-import { decodeUtf8, parseStrictJson } from './strict-json.js';
+import { jsonText, parseStrictJson } from './strict-json.js';
 
 const STRING_CLAIMS = ['iss', 'sub', 'jti', 'scope', 'wlcg.ver', 'ver', 'voperson_id'] as const;
 const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
@@ -62,5 +62,5 @@ export function claimsFromObject(obj: unknown, source: ClaimsSource): Claims {
 
 /** Payload bytes (HTCondor's stdin: the decoded JWT payload, no newline added). */
 export function claimsFromPayload(bytes: Uint8Array, source: ClaimsSource = 'payload'): Claims {
-  return claimsFromObject(parseStrictJson(decodeUtf8(bytes, 'the payload'), 'the payload'), source);
+  return claimsFromObject(parseStrictJson(jsonText(bytes, 'the payload'), 'the payload'), source);
 }

@@ -3,7 +3,7 @@
  * names at any depth (JSON.parse keeps the last, other parsers the first), unpaired surrogate escapes
  * (no UTF-8 form), invalid UTF-8, and nesting deep enough to exhaust the stack.
  */
-import { isUtf8 } from 'node:buffer';
+import { decodeUtf8 } from '../bytes.js';
 import { TokenmapError } from '../errors.js';
 
 const MAX_DEPTH = 64;
@@ -14,11 +14,11 @@ export class MalformedJson extends TokenmapError {
   }
 }
 
-/** Strict UTF-8 (a fatal TextDecoder costs a callout its ICU set-up; buffer.isUtf8 does not). */
-export function decodeUtf8(bytes: Uint8Array, what: string): string {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (!isUtf8(buf)) throw new MalformedJson(`${what} is not valid UTF-8`);
-  return buf.toString('utf8');
+/** Strict UTF-8 JSON text: invalid UTF-8 is malformed input. */
+export function jsonText(bytes: Uint8Array, what: string): string {
+  const text = decodeUtf8(bytes);
+  if (text === null) throw new MalformedJson(`${what} is not valid UTF-8`);
+  return text;
 }
 
 const WS = /[ \t\n\r]*/y;

@@ -3,32 +3,12 @@
  * Claims from BEARER_TOKEN_0_* (ARC 7), else the `%D` SUBJECT argument (ARC 6). Never touches stdin: ARC
  * leaves it open and never writes it. Prints `user` or `user:group` with no newline, in one write.
  */
-import { TokenmapError } from '../errors.js';
 import type { Claims } from '../claims/claims.js';
 import { ClaimsInvalid } from '../claims/claims.js';
 import { claimsFromEnv, hasTokenEnv } from '../claims/from-env.js';
 import { claimsFromSubject } from '../claims/from-subject.js';
-import type { Decision } from '../engine/decision.js';
 import { runCallout, type EvalOptions } from './evaluation.js';
-import type { CliIo } from './io.js';
-
-const ARC_MAX_OUTPUT = 512;
-
-/** What ARC reads byte for byte: `user[:group]`, user non-empty, no leading `*`, no `:` in it, not root. */
-export function arcIdentity(d: Decision): string {
-  const out = d.arc ?? '';
-  const user = out.split(':')[0] ?? '';
-  if (
-    !user ||
-    user.startsWith('*') ||
-    user === 'root' ||
-    /\s/.test(out) ||
-    Buffer.byteLength(out) > ARC_MAX_OUTPUT ||
-    out.split(':').length > 2
-  )
-    throw new TokenmapError('UNSAFE_IDENTITY', `identity ${JSON.stringify(out)} cannot be handed to ARC`);
-  return out;
-}
+import type { CliIo } from '../io/cli-io.js';
 
 function arcClaims(args: string[], io: CliIo): Claims {
   if (hasTokenEnv(io.env)) return claimsFromEnv(io.env);
@@ -39,12 +19,5 @@ function arcClaims(args: string[], io: CliIo): Claims {
 }
 
 export function runArcPlugin(args: string[], opts: EvalOptions, io: CliIo, argv: readonly string[]): Promise<number> {
-  return runCallout(
-    'arc',
-    opts,
-    io,
-    argv,
-    () => arcClaims(args, io),
-    (d) => arcIdentity(d),
-  );
+  return runCallout('arc', opts, io, argv, () => arcClaims(args, io));
 }

@@ -1,26 +1,20 @@
 /**
- * What the evaluating commands share: building the pipeline from --config or the rule-source flags,
+ * What the evaluating commands share: building the RuleSet from --config or the rule-source flags,
  * running an evaluation under the deadline, and the audit line.
  */
 import { systemErrorText, TokenmapError } from '../errors.js';
 import type { Claims } from '../claims/claims.js';
-import {
-  loadConfig,
-  resolveConfigPath,
-  DEFAULT_DEADLINE_S,
-  DEFAULT_STDIN_MAX,
-  type Settings,
-} from '../config/config.js';
+import { loadSiteConfig, resolveConfigPath, type Settings, type SourceRef } from '../config/config.js';
 import { DeadlineExceeded, runBounded } from '../engine/bounded.js';
-import type { Decision } from '../engine/decision.js';
-import { evaluate } from '../engine/evaluate.js';
+import { decisionError, errorDecision, type Decision } from '../engine/decision.js';
+import { evaluate, type EvaluateOptions } from '../engine/evaluate.js';
+import type { Ce } from '../engine/identity.js';
+import { buildRuleSet, type RuleSet } from '../engine/rule-set.js';
 import type { LookupProbe } from '../mapfile/lookup.js';
-import { orderedSources, pipelineFromFlags } from '../engine/from-flags.js';
-import type { Pipeline } from '../engine/pipeline.js';
 import { nodeReader } from '../io/node-reader.js';
 import { appendAudit, auditRecord } from '../audit/log.js';
 import { EXIT_NO, EXIT_OK, reportFailure } from './fail.js';
-import type { CliIo } from './io.js';
+import type { CliIo } from '../io/cli-io.js';
 
 export interface EvalOptions {
   config?: string;
@@ -31,36 +25,41 @@ export interface EvalOptions {
   deadline?: number;
 }
 
-export interface Prepared {
-  pipeline: Pipeline;
-  settings: Settings;
-  /** Where the rules came from, for messages. */
-  origin: string;
+/** The rule-source flags in argv order (commander keeps each option's values, not their interleaving). */
+export function orderedSources(argv: readonly string[]): SourceRef[] {
+  const out: SourceRef[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') break;
+    const m = /^(-c|--policy|--mapfile)(?:=(.*))?$/.exec(a);
+    if (!m) continue;
+    const path = m[2] ?? argv[++i];
+    if (path !== undefined) out.push({ kind: m[1] === '--mapfile' ? 'mapfile' : 'policy', path });
+  }
+  return out;
 }
 
-export function preparePipeline(opts: EvalOptions, argv: readonly string[], io: CliIo): Prepared {
+/** The RuleSet of this command line: the rule-source flags when there are any, else the configuration. */
+export function commandRuleSet(opts: EvalOptions, argv: readonly string[], io: CliIo): RuleSet {
   const flags = orderedSources(argv);
-  if (flags.length > 0) {
-    const pipeline = pipelineFromFlags(flags, nodeReader, { hashKeys: !opts.regexKeys, uidDomain: opts.uidDomain });
-    return {
-      pipeline,
-      settings: { deadline: opts.deadline ?? DEFAULT_DEADLINE_S, stdinMax: DEFAULT_STDIN_MAX },
-      origin: flags.map((f) => f.path).join(', '),
-    };
-  }
-  const file = resolveConfigPath(opts.config, io.env);
-  const loaded = loadConfig(file, nodeReader);
-  if (opts.uidDomain) loaded.pipeline.uidDomain = opts.uidDomain;
-  if (opts.deadline) loaded.settings.deadline = opts.deadline;
-  return { pipeline: loaded.pipeline, settings: loaded.settings, origin: file };
+  const overrides = { uidDomain: opts.uidDomain, deadline: opts.deadline };
+  if (flags.length > 0) return buildRuleSet({ flags, regexKeys: opts.regexKeys, ...overrides }, nodeReader);
+  const config = loadSiteConfig(resolveConfigPath(opts.config, io.env), nodeReader);
+  return buildRuleSet({ config, ...overrides }, nodeReader);
 }
 
 /** Evaluates under what is left of the deadline; running out is a typed error (exit 2). */
-export function boundedEvaluate(p: Pipeline, claims: Claims, now: number, msLeft: number, trace = false): Decision {
+export function boundedEvaluate(
+  rules: RuleSet,
+  claims: Claims,
+  nowMs: number,
+  msLeft: number,
+  opts: Omit<EvaluateOptions, 'now' | 'probe'> = {},
+): Decision {
   if (msLeft <= 0) throw new TokenmapError('DEADLINE', 'the deadline passed before the evaluation started');
   const probe: LookupProbe = { entry: null, dropped: [] };
   try {
-    return runBounded(() => evaluate(p, claims, { now: now / 1000, trace, probe }), msLeft);
+    return runBounded(() => evaluate(rules, claims, { ...opts, now: nowMs / 1000, probe }), msLeft);
   } catch (e) {
     if (e instanceof DeadlineExceeded)
       throw new TokenmapError(
@@ -75,7 +74,7 @@ export function boundedEvaluate(p: Pipeline, claims: Claims, now: number, msLeft
 /** Appends the audit line; an audit log that cannot be written fails the callout (fail closed). */
 export function audit(
   settings: Settings,
-  ce: 'htcondor' | 'arc',
+  ce: Ce,
   claims: Claims | undefined,
   d: Decision,
   io: CliIo,
@@ -97,44 +96,28 @@ export function audit(
  * before or after the claims are known, is audited and becomes exit 2 (fail closed).
  */
 export async function runCallout(
-  ce: 'htcondor' | 'arc',
+  ce: Ce,
   opts: EvalOptions,
   io: CliIo,
   argv: readonly string[],
-  readClaims: (prepared: Prepared, started: number) => Promise<Claims> | Claims,
-  render: (d: Decision, prepared: Prepared) => string,
+  readClaims: (rules: RuleSet, started: number) => Promise<Claims> | Claims,
 ): Promise<number> {
   const started = io.now();
-  const prepared = preparePipeline(opts, argv, io);
+  const rules = commandRuleSet(opts, argv, io);
   let claims: Claims | undefined;
   let decision: Decision;
-  let answer = '';
   try {
-    claims = await readClaims(prepared, started);
-    decision = boundedEvaluate(
-      prepared.pipeline,
-      claims,
-      io.now(),
-      prepared.settings.deadline * 1000 - (io.now() - started),
-    );
-    if (decision.result === 'mapped') answer = render(decision, prepared);
+    claims = await readClaims(rules, started);
+    decision = boundedEvaluate(rules, claims, io.now(), rules.settings.deadline * 1000 - (io.now() - started), { ce });
   } catch (e) {
-    if (e instanceof TokenmapError)
-      audit(
-        prepared.settings,
-        ce,
-        claims,
-        { result: 'error', code: e.code, reason: e.describe(), trace: [], notes: [] },
-        io,
-        started,
-      );
+    if (e instanceof TokenmapError) audit(rules.settings, ce, claims, errorDecision(e), io, started);
     throw e;
   }
-  audit(prepared.settings, ce, claims, decision, io, started);
+  audit(rules.settings, ce, claims, decision, io, started);
   if (decision.result === 'mapped') {
-    io.out(answer);
+    io.out(decision.answer ?? '');
     return EXIT_OK;
   }
   if (decision.result === 'declined') return EXIT_NO;
-  return reportFailure(io, new TokenmapError(decision.code ?? 'ERROR', decision.reason));
+  return reportFailure(io, decisionError(decision));
 }

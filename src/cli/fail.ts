@@ -1,7 +1,7 @@
 /** Turns any thrown value into the one stderr line and the exit code an edge reports. */
 import { clip } from '../bytes.js';
 import { TokenmapError } from '../errors.js';
-import type { CliIo } from './io.js';
+import type { CliIo } from '../io/cli-io.js';
 
 export const EXIT_OK = 0;
 export const EXIT_NO = 1;

@@ -3,33 +3,20 @@
  * The payload JSON on stdin (read to EOF, capped, bounded by the deadline), else the BEARER_TOKEN_0_*
  * environment. Exit 0 with the identity and one newline, 1 to decline, 2 to fail the authentication.
  */
-import { TokenmapError } from '../errors.js';
 import type { Claims } from '../claims/claims.js';
 import { ClaimsInvalid } from '../claims/claims.js';
 import { claimsFromEnv, hasTokenEnv } from '../claims/from-env.js';
 import { claimsFromPayload } from '../claims/from-payload.js';
-import type { Decision } from '../engine/decision.js';
-import { runCallout, type EvalOptions, type Prepared } from './evaluation.js';
-import type { CliIo } from './io.js';
+import type { RuleSet } from '../engine/rule-set.js';
+import { runCallout, type EvalOptions } from './evaluation.js';
+import type { CliIo } from '../io/cli-io.js';
 import { readStdin } from './read-stdin.js';
 
-/** What HTCondor takes from stdout: the identity must survive its split on comma and whitespace whole. */
-export function htcondorIdentity(d: Decision, uidDomain: string): string {
-  const id = d.htcondor ?? '';
-  const out = id.endsWith(`@${uidDomain}`) ? id.slice(0, -uidDomain.length - 1) : id;
-  if (!out || /[,\s]/.test(out) || out.startsWith('PLUGIN:'))
-    throw new TokenmapError(
-      'UNSAFE_IDENTITY',
-      `identity ${JSON.stringify(out)} cannot be handed to HTCondor (empty, comma, whitespace, or PLUGIN:)`,
-    );
-  return out;
-}
-
-async function claimsFromInput(io: CliIo, prepared: Prepared, started: number): Promise<Claims> {
+async function claimsFromInput(io: CliIo, rules: RuleSet, started: number): Promise<Claims> {
   const stdin = io.stdin();
   const payload = stdin.isTTY
     ? Buffer.alloc(0)
-    : await readStdin(stdin, prepared.settings.stdinMax, prepared.settings.deadline * 1000 - (io.now() - started));
+    : await readStdin(stdin, rules.settings.stdinMax, rules.settings.deadline * 1000 - (io.now() - started));
   if (payload.length === 0) {
     if (!hasTokenEnv(io.env)) throw new ClaimsInvalid('no token: stdin is empty and BEARER_TOKEN_0_ISSUER is not set');
     return claimsFromEnv(io.env);
@@ -48,12 +35,5 @@ export function runHtcondorPlugin(
   io: CliIo,
   argv: readonly string[],
 ): Promise<number> {
-  return runCallout(
-    'htcondor',
-    opts,
-    io,
-    argv,
-    (prepared, started) => claimsFromInput(io, prepared, started),
-    (d, prepared) => htcondorIdentity(d, prepared.pipeline.uidDomain) + '\n',
-  );
+  return runCallout('htcondor', opts, io, argv, (rules, started) => claimsFromInput(io, rules, started));
 }

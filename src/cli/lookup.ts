@@ -7,7 +7,7 @@ import { lookup, type LookupProbe, type MapMatch } from '../mapfile/lookup.js';
 import { loadMapSource, type MapSource } from '../mapfile/map-source.js';
 import type { MapIssue } from '../mapfile/parse.js';
 import { EXIT_NO, EXIT_OK } from './fail.js';
-import type { CliIo } from './io.js';
+import type { CliIo } from '../io/cli-io.js';
 
 export interface LookupOptions {
   mapfile: string;

@@ -5,7 +5,8 @@
 import { COMMANDS } from './commands.js';
 import { EXIT_ERROR, reportFailure } from './fail.js';
 import { parseFast } from './fast-argv.js';
-import { processIo, type CliIo } from './io.js';
+import type { CliIo } from '../io/cli-io.js';
+import { processIo } from '../io/process-io.js';
 
 export const VERSION = '0.1.0';
 

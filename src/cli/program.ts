@@ -1,6 +1,6 @@
 /** The commander program, built from the command specs: help, usage errors, and every non-hot run. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { CliIo } from './io.js';
+import type { CliIo } from '../io/cli-io.js';
 import { UsageError, type CommandSpec, type OptionSpec } from './spec.js';
 
 function toOption(o: OptionSpec): Option {

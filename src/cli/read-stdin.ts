@@ -4,7 +4,7 @@
  * writer that never closes it cannot keep tokenmap alive.
  */
 import { TokenmapError } from '../errors.js';
-import type { CliStdin } from './io.js';
+import type { CliStdin } from '../io/cli-io.js';
 
 export async function readStdin(stdin: CliStdin, cap: number, ms: number): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -5,10 +5,11 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TokenmapError } from '../errors.js';
-import { loadConfig, resolveConfigPath } from '../config/config.js';
+import { loadSiteConfig, resolveConfigPath } from '../config/config.js';
+import { buildRuleSet } from '../engine/rule-set.js';
 import { nodeReader } from '../io/node-reader.js';
 import { EXIT_OK } from './fail.js';
-import type { CliIo } from './io.js';
+import type { CliIo } from '../io/cli-io.js';
 
 const EGI_ISSUERS = [
   'https://aai.egi.eu/auth/realms/egi',
@@ -32,7 +33,8 @@ export async function runSnippet(args: string[], opts: { config?: string }, io: 
   if (flavour !== 'htcondor-ce' && flavour !== 'arc')
     throw new TokenmapError('USAGE', 'snippet: say htcondor-ce or arc');
   const configPath = absolute(resolveConfigPath(opts.config, io.env));
-  const { pipeline, settings } = loadConfig(configPath, nodeReader);
+  const rules = buildRuleSet({ config: loadSiteConfig(configPath, nodeReader) }, nodeReader);
+  const settings = rules.settings;
   const bin = absolute(io.self);
   for (const [what, p] of [
     ['the tokenmap executable', bin],
@@ -45,8 +47,8 @@ export async function runSnippet(args: string[], opts: { config?: string }, io: 
       );
   const lines: string[] = [];
   if (flavour === 'htcondor-ce') {
-    const name = pipeline.pluginNames[0] ?? [...pipeline.plugins.keys()][0] ?? 'TOKENMAP';
-    const issuers = [...new Set([...(pipeline.plugins.get(name.toUpperCase())?.rules ?? [])].map((r) => r.issuer))];
+    const name = rules.pluginNames[0] ?? [...rules.plugins.keys()][0] ?? 'TOKENMAP';
+    const issuers = [...new Set([...(rules.plugins.get(name.toUpperCase())?.rules ?? [])].map((r) => r.issuer))];
     const foreign = issuers.filter((i) => EGI_ISSUERS.includes(i));
     lines.push(
       '# /etc/condor-ce/mapfiles.d/50-tokenmap.conf',

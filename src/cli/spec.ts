@@ -3,7 +3,7 @@
  * can also be parsed by the small fast path (fast-argv.ts) from the same specs, so that a plugin run need
  * not load commander at all. One definition, two parsers, identical results (tested).
  */
-import type { CliIo } from './io.js';
+import type { CliIo } from '../io/cli-io.js';
 
 export type ValueKind = 'flag' | 'one' | 'many';
 

@@ -1,18 +1,16 @@
 /**
  * The site configuration (/etc/tokenmap/tokenmap.ini; --config, $TOKENMAP_CONFIG), read with the `ini`
  * package, checked against schemas/config.schema.json by the generated validator (no schema is compiled
- * at start-up), and turned into a Pipeline plus the run-time limits. Relative paths are relative to the
- * configuration file. Every problem names FILE:LINE.
+ * at start-up), and turned into a plain, typed SiteConfig: paths made absolute (relative paths are
+ * relative to the configuration file), defaults filled in, nothing loaded or compiled (that is
+ * engine/rule-set.ts). Every problem names FILE:LINE.
  */
 import { decode } from 'ini';
 import { TokenmapError, type SourcePos } from '../errors.js';
 import { validate as validateConfig } from '../generated/config-validator.js';
-import { identityPolicy, DEFAULT_SAFE_PATTERN } from '../engine/identity.js';
-import { loadSource, readPolicyFiles, readText } from '../engine/load.js';
-import type { Pipeline, RuleSource } from '../engine/pipeline.js';
-import { compilePolicies, type CompiledPolicies } from '../engine/policies.js';
-import type { MapReader } from '../mapfile/load.js';
-import { schemaProblems, type Validator } from '../policy/schema-errors.js';
+import type { FileReader } from '../io/reader.js';
+import { readText } from '../io/read-text.js';
+import { schemaProblems, type Validator } from '../schema-errors.js';
 
 export const DEFAULT_CONFIG = '/etc/tokenmap/tokenmap.ini';
 export const DEFAULT_UID_DOMAIN = 'users.htcondor.org';
@@ -20,17 +18,47 @@ export const DEFAULT_DEADLINE_S = 5;
 export const DEFAULT_STDIN_MAX = 64 * 1024;
 export const DEFAULT_SKEW_S = 60;
 
+export const DEFAULT_SAFE_PATTERN = '^[a-z_][a-z0-9_.-]{0,31}$';
+
+/** The run-time limits of a callout. */
 export interface Settings {
   /** Seconds a callout may take in all (stdin included) before it fails closed. */
-  deadline: number;
-  stdinMax: number;
-  auditLog?: string;
+  readonly deadline: number;
+  readonly stdinMax: number;
+  readonly auditLog?: string;
 }
 
-export interface LoadedConfig {
-  file: string;
-  pipeline: Pipeline;
-  settings: Settings;
+/** A rule source: a map file, or a policy file or directory of `*.ini` policy files. */
+export interface SourceRef {
+  readonly kind: 'mapfile' | 'policy';
+  readonly path: string;
+}
+
+/** What a site configuration says, as plain data (schemas/config.schema.json, README "Configuration"). */
+export interface SiteConfig {
+  /** The configuration file itself. */
+  readonly file: string;
+  /** `[rules] source`, in order. */
+  readonly sources: readonly SourceRef[];
+  /** `[plugin NAME] policy`: what PLUGIN:NAME hands over to, in file order. */
+  readonly plugins: readonly { readonly name: string; readonly policies: readonly string[] }[];
+  readonly htcondor: {
+    readonly uidDomain: string;
+    readonly hashKeys: boolean;
+    readonly excludeRegexp?: string;
+    /** SEC_SCITOKENS_PLUGIN_NAMES: what PLUGIN:* means. */
+    readonly pluginNames: readonly string[];
+  };
+  readonly identity: { readonly safePattern: string; readonly deny: readonly string[] };
+  readonly audience: {
+    readonly accept: readonly string[];
+    readonly wlcgAny: boolean;
+    readonly scitokensAny: boolean;
+    readonly missingOkIssuers: readonly string[];
+  };
+  /** null when `[tokens] check = no`. */
+  readonly tokenChecks: { readonly skew: number } | null;
+  readonly settings: Settings;
 }
 
 type Section = Record<string, unknown>;
@@ -68,8 +96,12 @@ export function resolveConfigPath(
   return explicit ?? (env.TOKENMAP_CONFIG || DEFAULT_CONFIG);
 }
 
-export function loadConfig(file: string, reader: MapReader): LoadedConfig {
-  const text = readText(reader, file, 'configuration', 'CONFIG_UNREADABLE');
+/** Reads, validates and types the configuration file; nothing it names is read. */
+export function loadSiteConfig(file: string, reader: FileReader): SiteConfig {
+  return parseSiteConfig(readText(reader, file, 'configuration', 'CONFIG_UNREADABLE'), file);
+}
+
+export function parseSiteConfig(text: string, file: string): SiteConfig {
   const pos = positions(text, file);
   const doc = decode(text) as Record<string, Section>;
   const problems = schemaProblems(validateConfig as Validator, doc, pos, { file, line: 0 });
@@ -83,66 +115,49 @@ export function loadConfig(file: string, reader: MapReader): LoadedConfig {
 
   const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
   const abs = (p: string) => (p.startsWith('/') ? p : dir + p);
-  const at = (ptr: string) => pos.get(ptr) ?? { file, line: 0 };
   const htcondor = doc.htcondor ?? {};
   const audience = doc.audience ?? {};
   const tokens = doc.tokens ?? {};
   const identity = doc.identity ?? {};
   const limits = doc.limits ?? {};
-  const notes: string[] = [];
-  const mapSettings = {
-    hashKeys: yes(htcondor.hash_keys, true),
-    excludeRegexp: htcondor.exclude_regexp as string | undefined,
-  };
 
-  const sources: RuleSource[] = many(doc.rules?.source).map((s) => {
+  const sources = many(doc.rules?.source).map((s): SourceRef => {
     const colon = s.indexOf(':');
-    return loadSource(s.slice(0, colon) as 'mapfile' | 'policy', abs(s.slice(colon + 1)), reader, mapSettings, notes);
+    return { kind: s.slice(0, colon) as SourceRef['kind'], path: abs(s.slice(colon + 1)) };
   });
-  const plugins = new Map<string, CompiledPolicies>();
-  for (const [name, section] of Object.entries(doc)) {
+  const plugins = Object.entries(doc).flatMap(([name, section]) => {
     const m = /^plugin (\S+)$/.exec(name);
-    if (!m) continue;
-    const files = many(section.policy).flatMap((p) => readPolicyFiles(abs(p), reader, notes));
-    plugins.set((m[1] as string).toUpperCase(), compilePolicies(`plugin ${m[1]}`, files));
-  }
-  let safe: RegExp;
+    return m ? [{ name: m[1] as string, policies: many(section.policy).map(abs) }] : [];
+  });
+  const safePattern = (identity.safe_pattern as string | undefined) ?? DEFAULT_SAFE_PATTERN;
   try {
-    safe = new RegExp((identity.safe_pattern as string | undefined) ?? DEFAULT_SAFE_PATTERN);
+    new RegExp(safePattern);
   } catch (e) {
     throw new TokenmapError(
       'CONFIG_INVALID',
       `safe_pattern is not a valid regular expression (${(e as Error).message})`,
-      at('/identity/safe_pattern'),
+      pos.get('/identity/safe_pattern') ?? { file, line: 0 },
     );
   }
-  const accept = words(audience.accept);
-  const wlcgAny = yes(audience.wlcg_any, false);
-  const scitokensAny = yes(audience.scitokens_any, false);
-  const pipeline: Pipeline = {
+  return {
+    file,
     sources,
     plugins,
-    anyPlugin: null,
-    pluginNames: typeof htcondor.plugin_names === 'string' ? htcondor.plugin_names.split(/[,\s]+/).filter(Boolean) : [],
-    uidDomain: (htcondor.uid_domain as string | undefined) ?? DEFAULT_UID_DOMAIN,
-    identity: { ...identityPolicy(undefined, words(identity.deny)), safe },
+    htcondor: {
+      uidDomain: (htcondor.uid_domain as string | undefined) ?? DEFAULT_UID_DOMAIN,
+      hashKeys: yes(htcondor.hash_keys, true),
+      excludeRegexp: htcondor.exclude_regexp as string | undefined,
+      pluginNames:
+        typeof htcondor.plugin_names === 'string' ? htcondor.plugin_names.split(/[,\s]+/).filter(Boolean) : [],
+    },
+    identity: { safePattern, deny: words(identity.deny) },
     audience: {
-      accept,
-      wlcgAny,
-      scitokensAny,
-      enforce: accept.length > 0 || wlcgAny || scitokensAny,
+      accept: words(audience.accept),
+      wlcgAny: yes(audience.wlcg_any, false),
+      scitokensAny: yes(audience.scitokens_any, false),
       missingOkIssuers: words(audience.missing_ok_issuers),
     },
     tokenChecks: yes(tokens.check, true) ? { skew: Number(tokens.skew ?? DEFAULT_SKEW_S) } : null,
-    notes,
-  };
-  if (!pipeline.audience.enforce)
-    notes.push(
-      `${file}: no [audience] accept list: tokenmap does not check audiences (HTCondor skips the check for EGI tokens, ARC never checks)`,
-    );
-  return {
-    file,
-    pipeline,
     settings: {
       deadline: Number(limits.deadline ?? DEFAULT_DEADLINE_S),
       stdinMax: Number(limits.stdin_max ?? DEFAULT_STDIN_MAX),

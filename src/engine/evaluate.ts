@@ -4,63 +4,113 @@
  * hands over to its plugins, so one evaluation shows the whole CE pipeline. Pure: no I/O, `now` passed in.
  */
 import { binaryFromText, textFromBinary } from '../bytes.js';
+import type { ErrorCode } from '../errors.js';
 import { formatPos, type SourcePos } from '../errors.js';
 import type { Claims } from '../claims/claims.js';
+import { tokenState } from '../claims/token-state.js';
 import { checkToken } from '../claims/validate.js';
+import { DEFAULT_SKEW_S } from '../config/config.js';
 import type { CompiledMap } from '../mapfile/compile.js';
 import { lookup, lookupTrace, type LookupProbe } from '../mapfile/lookup.js';
 import { audienceRefusal } from '../policy/audience.js';
+import { firstMatch, type CompiledPolicies } from '../policy/compile.js';
 import type { PolicyRule } from '../policy/parse.js';
-import type { Decision, TraceStep } from './decision.js';
-import { accountRefusal, BANNED_DOMAIN, splitCanonical } from './identity.js';
-import type { Pipeline } from './pipeline.js';
-import { firstMatch, type CompiledPolicies } from './policies.js';
+import { decideCanonical, HTCONDOR_UNMAPPED, type Outcomes } from './canonical.js';
+import type { Decision, TokenSummary } from './decision.js';
+import { accountRefusal, arcAnswer, ceIdentities, htcondorAnswer, type Ce } from './identity.js';
+import type { RuleSet, RuleSource } from './rule-set.js';
+import { decidingTracer, type Outcome, type Tracer } from './trace.js';
 
 export interface EvaluateOptions {
   /** Unix seconds. */
   now: number;
-  /** Record every rule considered (explain); the callout path records only the deciding one. */
-  trace?: boolean;
+  /** Where steps go: every rule considered (explain), or only the deciding one (the default). */
+  tracer?: Tracer;
   /** Tells a caller that interrupts the evaluation which map line was running. */
   probe?: LookupProbe;
+  /** The CE whose callout asks: a mapped Decision then carries its checked answer, or is an error. */
+  ce?: Ce;
+  /**
+   * Describe the token in the Decision (profile, time state, what the token checks say even where they
+   * are off), with what the input adapter knows: the signature's state and its notes (explain).
+   */
+  describe?: { signature: string; notes: readonly string[] };
 }
-
-const HTCONDOR_UNMAPPED = 'scitokens@unmapped';
 
 /** How a rule is named in traces and messages: where it is, and which it is. */
 const ruleName = (rule: PolicyRule) => (rule.kind === 'mapping' ? `[mappings] ${rule.name}` : `[rule ${rule.name}]`);
 
-class Evaluation {
-  readonly trace: TraceStep[] = [];
+type Verdict = Omit<Decision, 'trace' | 'notes' | 'token'>;
+
+class Evaluation implements Outcomes {
   readonly notes: string[];
+  readonly tracer: Tracer;
   constructor(
-    readonly p: Pipeline,
+    readonly rules: RuleSet,
     readonly c: Claims,
     readonly opts: EvaluateOptions,
   ) {
-    this.notes = [...p.notes];
+    this.notes = [...rules.notes];
+    this.tracer = opts.tracer ?? decidingTracer();
   }
 
-  step(rule: string, source: string, outcome: TraceStep['outcome'], why: string): void {
-    this.trace.push({ rule, source, outcome, why });
+  step(source: string, outcome: Outcome, why: string, pos?: SourcePos, name?: string): void {
+    this.tracer.step({ pos, name, source, outcome, why });
   }
 
-  done(d: Omit<Decision, 'trace' | 'notes' | 'token'>): Decision {
+  note(text: string): void {
+    this.notes.push(text);
+  }
+
+  done(d: Verdict): Decision {
     const c = this.c;
-    return {
-      ...d,
-      token: { source: c.source, iss: c.iss, sub: c.sub ?? c.arcSubject },
-      trace: this.trace,
-      notes: this.notes,
-    };
+    let token: TokenSummary = { source: c.source, iss: c.iss, sub: c.sub ?? c.arcSubject };
+    const notes = this.notes;
+    const describe = this.opts.describe;
+    if (describe) {
+      const skew = this.rules.tokenChecks?.skew ?? DEFAULT_SKEW_S;
+      const check = checkToken(c, { now: this.opts.now, skew });
+      token = {
+        ...token,
+        profile: check.profile,
+        state: tokenState(c, this.opts.now),
+        signature: describe.signature,
+        rejections: check.rejections,
+      };
+      notes.unshift(...describe.notes);
+      if (!this.rules.tokenChecks && check.rejections.length)
+        notes.push(
+          'token checks are off for -c / --mapfile runs (the CE checks tokens); ' +
+            `a site configuration would reject it: ${check.rejections.join('; ')}`,
+        );
+    }
+    return { ...d, token, trace: this.tracer.steps(), notes };
   }
 
-  error(code: string, reason: string, rule?: string): Decision {
+  error(code: ErrorCode, reason: string, rule?: string): Decision {
     return this.done({ result: 'error', code, reason, rule });
   }
 
   declined(reason: string, htcondor?: string): Decision {
     return this.done({ result: 'declined', reason, htcondor });
+  }
+
+  /** A mapping, checked, in each CE's form; the asking CE's answer is checked here too. */
+  mapped(account: string, group: string | undefined, domain: string, rule: string): Decision {
+    const ids = ceIdentities(account, group, domain);
+    const ce = this.opts.ce;
+    const answer =
+      ce === 'htcondor' ? htcondorAnswer(ids.htcondor, this.rules.uidDomain) : ce === 'arc' ? arcAnswer(ids.arc) : null;
+    if (answer && !answer.ok) return this.error('UNSAFE_IDENTITY', answer.refusal);
+    return this.done({
+      result: 'mapped',
+      reason: `mapped by ${rule}`,
+      account,
+      group,
+      ...ids,
+      ...(answer ? { answer: answer.text } : {}),
+      rule,
+    });
   }
 
   /** A policy rule decided: an account (checked), a pool, or a deny. */
@@ -71,93 +121,53 @@ class Evaluation {
     if ('pool' in result)
       return this.error(
         'POOL_UNAVAILABLE',
-        `pool accounts are not available in this version (rule maps to pool ${JSON.stringify(result.pool)} in ${label})`,
+        'pool accounts are not available in this version ' +
+          `(rule maps to pool ${JSON.stringify(result.pool)} in ${label})`,
         where,
       );
+    const identity = this.rules.identity;
     const refusal =
-      accountRefusal(result.account, this.p.identity) ??
-      (result.group ? accountRefusal(result.group, this.p.identity) : null);
+      accountRefusal(result.account, identity) ?? (result.group ? accountRefusal(result.group, identity) : null);
     if (refusal) return this.error('UNSAFE_IDENTITY', `${refusal}; rule ${where}`, where);
-    return this.done({
-      result: 'mapped',
-      reason: `mapped by ${where}`,
-      account: result.account,
-      group: result.group,
-      htcondor: `${result.account}@${this.p.uidDomain}`,
-      arc: result.group ? `${result.account}:${result.group}` : result.account,
-      rule: where,
-    });
+    return this.mapped(result.account, result.group, this.rules.uidDomain, where);
   }
 
   policies(p: CompiledPolicies, label: string): PolicyRule | null {
-    const visit = this.opts.trace
+    const visit = this.tracer.everyRule
       ? (rule: PolicyRule, m: { ok: boolean; why: string }) =>
-          this.step(`${formatPos(rule.pos)} ${ruleName(rule)}`, label, m.ok ? 'matched' : 'no-match', m.why)
+          this.step(label, m.ok ? 'matched' : 'no-match', m.why, rule.pos, ruleName(rule))
       : undefined;
-    const hit = firstMatch(p, this.c, { audience: this.p.audience }, visit);
-    if (hit && !visit) this.step(`${formatPos(hit.rule.pos)} ${ruleName(hit.rule)}`, label, 'matched', hit.match.why);
+    const hit = firstMatch(p, this.c, { audience: this.rules.audience }, visit);
+    if (hit && !visit) this.step(label, 'matched', hit.match.why, hit.rule.pos, ruleName(hit.rule));
     return hit?.rule ?? null;
   }
 
-  /** HTCondor's plugin dispatch for a canonical name starting with PLUGIN:. */
-  plugin(canonical: string, pos: SourcePos, label: string): Decision | null {
-    const list = canonical.slice('PLUGIN:'.length);
-    const names =
-      list === '*'
-        ? this.p.pluginNames
-        : list
-            .split(',')
-            .map((n) => n.trim())
-            .filter(Boolean);
-    if (list === '*' && this.p.anyPlugin && names.length === 0) names.push('*');
-    if (names.length === 0) {
-      this.notes.push(
-        `${formatPos(pos)}: ${JSON.stringify(canonical)} names no plugin; HTCondor then uses the literal name as the user`,
-      );
-      return null;
-    }
-    for (const name of names) {
-      const target = this.p.plugins.get(name.toUpperCase()) ?? this.p.anyPlugin;
-      if (!target)
-        return this.error(
-          'PLUGIN_UNCONFIGURED',
-          `${formatPos(pos)}: PLUGIN:${name} has no [plugin ${name}] in the configuration (HTCondor fails the authentication when a plugin has no command)`,
-          formatPos(pos),
-        );
-      this.step(formatPos(pos), label, 'matched', `hands over to plugin ${name}`);
-      const rule = this.policies(target, `plugin ${name}`);
-      if (rule) return this.fromRule(rule, `plugin ${name}`);
-    }
-    return this.declined(
-      `every plugin declined (${names.join(', ')}); HTCondor's identity stays ${HTCONDOR_UNMAPPED}`,
-      HTCONDOR_UNMAPPED,
-    );
+  handOver(policies: CompiledPolicies, name: string, pos: SourcePos, label: string): Decision | null {
+    this.step(label, 'matched', `hands over to plugin ${name}`, pos);
+    const rule = this.policies(policies, `plugin ${name}`);
+    return rule ? this.fromRule(rule, `plugin ${name}`) : null;
   }
 
-  mapfile(label: string, source: Pipeline['sources'][number] & { kind: 'mapfile' }): Decision | null {
+  mapfile(label: string, source: RuleSource & { kind: 'mapfile' }): Decision | null {
     const c = this.c;
     if (c.iss === undefined || c.sub === undefined) {
-      this.step(
-        label,
-        label,
-        'skipped',
-        'a map file needs <iss>,<sub>; ARC 6 passes only <iss>/<sub>, which is never split',
-      );
+      this.step(label, 'skipped', 'a map file needs <iss>,<sub>; ARC 6 passes only <iss>/<sub>, which is never split');
       return null;
     }
     const principal = binaryFromText(`${c.iss},${c.sub}`);
     const probe: LookupProbe = this.opts.probe ?? { entry: null, dropped: [] };
-    const m = this.opts.trace
+    const everyRule = this.tracer.everyRule;
+    const m = everyRule
       ? lookupTrace(
           source.map.map,
           'SCITOKENS',
           principal,
           (e, ok) =>
             this.step(
-              formatPos(e.record.pos),
               label,
               ok ? 'matched' : 'no-match',
               ok ? `matches ${JSON.stringify(`${c.iss},${c.sub}`)}` : 'principal does not match',
+              e.record.pos,
             ),
           probe,
         )
@@ -166,35 +176,15 @@ class Evaluation {
     probe.dropped.length = 0;
     probe.entry = null;
     if (!m) {
-      if (!this.opts.trace)
-        this.step(label, label, 'no-match', `no SCITOKENS line matches ${JSON.stringify(`${c.iss},${c.sub}`)}`);
+      if (!everyRule) this.step(label, 'no-match', `no SCITOKENS line matches ${JSON.stringify(`${c.iss},${c.sub}`)}`);
       else this.slashHint(source.map.map, c.iss, c.sub);
       return null;
     }
     const pos = m.entry.record.pos;
     const canonical = textFromBinary(m.canonical);
-    if (!this.opts.trace) this.step(formatPos(pos), label, 'matched', `canonical name ${JSON.stringify(canonical)}`);
-    if (canonical.startsWith('PLUGIN:')) {
-      const d = this.plugin(canonical, pos, label);
-      if (d) return d;
-    }
-    const { user, domain } = splitCanonical(canonical, this.p.uidDomain);
-    const where = formatPos(pos);
-    if (domain === BANNED_DOMAIN) return this.error('BANNED', `banned by ${where} (${user}@${domain})`, where);
-    if (domain === 'unmapped')
-      return this.error('BANNED', `${where} maps to ${user}@unmapped, which HTCondor-CE denies`, where);
-    const refusal = accountRefusal(user, this.p.identity);
-    if (refusal) return this.error('UNSAFE_IDENTITY', `${refusal}; map file line ${where}`, where);
-    return this.done({
-      result: 'mapped',
-      reason: `mapped by ${where}`,
-      account: user,
-      htcondor: `${user}@${domain}`,
-      arc: user,
-      rule: where,
-    });
+    if (!everyRule) this.step(label, 'matched', `canonical name ${JSON.stringify(canonical)}`, pos);
+    return decideCanonical(canonical, pos, label, this);
   }
-
   /** explain: a map line that would match if the issuer's trailing slash were spelled the other way. */
   slashHint(map: CompiledMap, iss: string, sub: string): void {
     const other = iss.endsWith('/') ? iss.slice(0, -1) : `${iss}/`;
@@ -202,7 +192,8 @@ class Evaluation {
       const m = lookup(map, 'SCITOKENS', binaryFromText(`${other},${sub}`));
       if (m)
         this.notes.push(
-          `${formatPos(m.entry.record.pos)} would match if the issuer were ${JSON.stringify(other)}: the token's iss differs only by a trailing slash, which counts`,
+          `${formatPos(m.entry.record.pos)} would match if the issuer were ${JSON.stringify(other)}: ` +
+            "the token's iss differs only by a trailing slash, which counts",
         );
     } catch {
       // an unsupported entry on the other spelling's path: no hint
@@ -210,7 +201,7 @@ class Evaluation {
   }
 
   run(): Decision {
-    const { p, c } = this;
+    const { rules: p, c } = this;
     if (p.tokenChecks && c.source !== 'subject') {
       const check = checkToken(c, { now: this.opts.now, skew: p.tokenChecks.skew });
       this.notes.push(...check.notes);
@@ -228,7 +219,7 @@ class Evaluation {
       }
       const rule = this.policies(source.policies, source.label);
       if (rule) return this.fromRule(rule, source.label);
-      if (!this.opts.trace) this.step(source.label, source.label, 'no-match', 'no rule matches');
+      if (!this.tracer.everyRule) this.step(source.label, 'no-match', 'no rule matches');
     }
     return this.declined(
       'no rule maps this token',
@@ -237,6 +228,7 @@ class Evaluation {
   }
 }
 
-export function evaluate(p: Pipeline, c: Claims, opts: EvaluateOptions): Decision {
-  return new Evaluation(p, c, opts).run();
+/** Decides one token with a RuleSet; safe to call any number of times, concurrently, in one process. */
+export function evaluate(rules: RuleSet, c: Claims, opts: EvaluateOptions): Decision {
+  return new Evaluation(rules, c, opts).run();
 }

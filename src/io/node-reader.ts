@@ -1,9 +1,9 @@
 /** The real file system behind the injected reader interfaces (paths are binary strings: exact bytes). */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { binaryFromBytes, bytesFromBinary, type Binary } from '../bytes.js';
-import type { MapReader } from '../mapfile/load.js';
+import type { FileReader } from './reader.js';
 
-export const nodeReader: MapReader = {
+export const nodeReader: FileReader = {
   read: (path: Binary) => readFileSync(bytesFromBinary(path)),
   kind(path: Binary) {
     const st = statSync(bytesFromBinary(path), { throwIfNoEntry: false });

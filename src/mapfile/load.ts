@@ -5,17 +5,8 @@
  */
 import { binaryFromBytes, textFromBinary, type Binary } from '../bytes.js';
 import { systemErrorText, TokenmapError } from '../errors.js';
+import type { FileReader } from '../io/reader.js';
 import { parseMapText, type MapIssue, type MapRecord } from './parse.js';
-
-/** Paths are binary strings (the bytes of the path), so that any byte in a map file survives. */
-export interface MapReader {
-  /** The file's bytes; throws an Error (with `code`, e.g. ENOENT) when it cannot be read. */
-  read(path: Binary): Uint8Array;
-  /** 'dir' for a directory (symlinks followed), 'missing' when it does not exist. */
-  kind(path: Binary): 'file' | 'dir' | 'missing';
-  /** Names directly inside a directory. */
-  list(dir: Binary): Binary[];
-}
 
 /** HTCondor's LOCAL_CONFIG_DIR_EXCLUDE_REGEXP default. */
 export const DEFAULT_EXCLUDE =
@@ -47,7 +38,7 @@ const dirname = (p: Binary) => {
 };
 const join = (dir: Binary, name: Binary) => (dir.endsWith('/') ? dir + name : `${dir}/${name}`);
 
-export function loadMapFile(top: Binary, reader: MapReader, opts: LoadOptions): LoadedMap {
+export function loadMapFile(top: Binary, reader: FileReader, opts: LoadOptions): LoadedMap {
   const topName = textFromBinary(top);
   let bytes: Uint8Array;
   try {

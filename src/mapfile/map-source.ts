@@ -2,7 +2,8 @@
 import { binaryFromText } from '../bytes.js';
 import { TokenmapError } from '../errors.js';
 import { compileMap, type CompiledMap } from './compile.js';
-import { DEFAULT_EXCLUDE, DEFAULT_EXCLUDE_JS, loadMapFile, type MapReader } from './load.js';
+import type { FileReader } from '../io/reader.js';
+import { DEFAULT_EXCLUDE, DEFAULT_EXCLUDE_JS, loadMapFile } from './load.js';
 import type { MapIssue } from './parse.js';
 import { translatePcre2 } from './pcre2.js';
 
@@ -30,7 +31,7 @@ export function compileExclude(pattern: string): RegExp {
   return new RegExp(t.source);
 }
 
-export function loadMapSource(path: string, reader: MapReader, opts: MapSourceOptions): MapSource {
+export function loadMapSource(path: string, reader: FileReader, opts: MapSourceOptions): MapSource {
   const exclude = compileExclude(opts.excludeRegexp ?? DEFAULT_EXCLUDE);
   const loaded = loadMapFile(binaryFromText(path), reader, { hashKeys: opts.hashKeys, exclude });
   const { map, issues } = compileMap(loaded.records, { eager: opts.eager });

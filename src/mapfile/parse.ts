@@ -4,7 +4,7 @@
  * an issue naming FILE:LINE. No I/O: includes are returned for the loader to expand.
  */
 import { clip, textFromBinary, type Binary } from '../bytes.js';
-import type { SourcePos } from '../errors.js';
+import type { ErrorCode, SourcePos } from '../errors.js';
 import { readField, type Field } from './tokenize.js';
 
 export interface MapRecord {
@@ -24,7 +24,7 @@ export type IssueSeverity = 'error' | 'warning';
 export interface MapIssue {
   pos: SourcePos;
   severity: IssueSeverity;
-  code: string;
+  code: ErrorCode;
   message: string;
   /** HTCondor skips (or drops) this line or include: `lookup` warns about it on stderr. */
   skipped: boolean;
@@ -44,7 +44,7 @@ const show = (s: Binary) => clip(JSON.stringify(textFromBinary(s)));
 /** Lines are split on LF only, each keeping its LF (HTCondor keeps it in the buffer). */
 export function parseMapText(text: Binary, file: string, opts: ParseOptions): ParsedItem[] {
   const items: ParsedItem[] = [];
-  const skip = (pos: SourcePos, code: string, message: string, severity: IssueSeverity = 'error') =>
+  const skip = (pos: SourcePos, code: ErrorCode, message: string, severity: IssueSeverity = 'error') =>
     items.push({ t: 'issue', issue: { pos, severity, code, message, skipped: true } });
   let number = 0;
   for (let start = 0; start < text.length;) {

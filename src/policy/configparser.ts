@@ -5,7 +5,7 @@
  * Where configparser would raise, or would do something surprising, this reader reports an error naming
  * FILE:LINE instead: duplicate sections or options, `[DEFAULT]`, continuation lines, interpolation.
  */
-import type { SourcePos } from '../errors.js';
+import type { ErrorCode, SourcePos } from '../errors.js';
 
 export interface IniEntry {
   /** Lower-cased, as configparser's optionxform does. */
@@ -25,7 +25,7 @@ export interface IniSection {
 export interface IniProblem {
   pos: SourcePos;
   severity: 'error' | 'warning';
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 

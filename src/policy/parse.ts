@@ -7,7 +7,7 @@ import type { SourcePos } from '../errors.js';
 import { canonicalUrn, parseEntitlement, type Entitlement, type EntitlementPattern } from '../claims/entitlement.js';
 import { validate as validatePolicy } from '../generated/policy-validator.js';
 import { parseIni, type IniProblem } from './configparser.js';
-import { schemaProblems, type Validator } from './schema-errors.js';
+import { schemaProblems, type Validator } from '../schema-errors.js';
 
 /** A check-in-validator rule: `<localuser> = <unique_id> <issuer> <audience> <scope> <group>`. */
 export interface MappingRule {

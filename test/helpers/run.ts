@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { memoryIo } from '../../src/io/memory-io.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/tokenmap', import.meta.url));
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -78,22 +78,8 @@ export interface MainOptions {
 }
 
 export async function runMain(args: string[], opts: MainOptions = {}): Promise<MainResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (d) => void out.push(typeof d === 'string' ? d : Buffer.from(d).toString('latin1')),
-    err: (l) => void err.push(l + '\n'),
-    env: opts.env ?? {},
-    stdin: () => {
-      if (opts.stdinForbidden) throw new Error('stdin was touched');
-      const stream = (async function* () {
-        if (opts.stdin !== undefined) yield Buffer.from(opts.stdin);
-      })();
-      return { isTTY: false, stream, close: () => {} };
-    },
-    now: () => Date.now(),
-    self: BIN,
-  };
+  const io = memoryIo({ env: opts.env, stdin: opts.stdin, stdinForbidden: opts.stdinForbidden, self: BIN });
   const code = await main(args, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  // Byte for byte: a binary canonical name reads back as the binary string it was.
+  return { code, stdout: io.stdout().toString('latin1'), stderr: io.stderr() };
 }

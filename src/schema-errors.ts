@@ -1,5 +1,5 @@
 /** Turns a generated (ajv standalone) validator's errors into problems that name the line they are about. */
-import type { SourcePos } from '../errors.js';
+import type { SourcePos } from './errors.js';
 
 export interface SchemaError {
   instancePath: string;

@@ -4,8 +4,8 @@
  */
 import type { Claims } from '../claims/claims.js';
 import type { Entitlement } from '../claims/entitlement.js';
-import { matchRule, type NativeContext, type RuleMatch } from '../policy/match.js';
-import type { PolicyFile, PolicyRule, PoolDef } from '../policy/parse.js';
+import { matchRule, type NativeContext, type RuleMatch } from './match.js';
+import type { PolicyFile, PolicyRule, PoolDef } from './parse.js';
 
 /**
  * The rules of one issuer: those that need a given entitlement are filed under a key it must produce

@@ -1,0 +1,179 @@
+/**
+ * The one builder of the rules: a typed SiteConfig, or the rule-source flags of an ad-hoc run, in; the
+ * compiled, immutable RuleSet every evaluation reads out. Command-line overrides (--uid-domain,
+ * --deadline, --regex-keys) are inputs here, never patched in afterwards. A RuleSet also lists every file
+ * it read, which is what `serve` watches to rebuild it and what `check` walks.
+ */
+import {
+  DEFAULT_DEADLINE_S,
+  DEFAULT_STDIN_MAX,
+  DEFAULT_UID_DOMAIN,
+  type Settings,
+  type SiteConfig,
+  type SourceRef,
+} from '../config/config.js';
+import { formatPos } from '../errors.js';
+import type { FileReader } from '../io/reader.js';
+import { loadMapSource, type MapSource } from '../mapfile/map-source.js';
+import type { AudiencePolicy } from '../policy/audience.js';
+import { compilePolicies, type CompiledPolicies } from '../policy/compile.js';
+import { readPolicyFiles } from '../policy/load.js';
+import type { PolicyFile } from '../policy/parse.js';
+import { identityPolicy, type IdentityPolicy } from './identity.js';
+
+export type RuleSource =
+  | { readonly kind: 'mapfile'; readonly label: string; readonly map: MapSource }
+  | { readonly kind: 'policy'; readonly label: string; readonly policies: CompiledPolicies };
+
+/** Everything an evaluation needs, compiled once; nobody modifies it (frozen at its top level). */
+export interface RuleSet {
+  /** Evaluated in order; the first source that decides wins. */
+  readonly sources: readonly RuleSource[];
+  /** What PLUGIN:<name> hands over to (names upper-cased: HTCondor knob names are case-insensitive). */
+  readonly plugins: ReadonlyMap<string, CompiledPolicies>;
+  /** Ad-hoc runs (`-c` with `--mapfile`): any plugin name hands over to the `-c` policies. */
+  readonly anyPlugin: CompiledPolicies | null;
+  /** SEC_SCITOKENS_PLUGIN_NAMES: what PLUGIN:* means. */
+  readonly pluginNames: readonly string[];
+  readonly uidDomain: string;
+  readonly identity: IdentityPolicy;
+  /** The site's accepted audiences: a gate before any rule when `enforce`, and the default of native rules. */
+  readonly audience: Readonly<Omit<AudiencePolicy, 'missingOk'>> & {
+    readonly enforce: boolean;
+    readonly missingOkIssuers: readonly string[];
+  };
+  /** Token checks (time, profile); null in check-in-validator drop-in mode, which relies on the CE. */
+  readonly tokenChecks: { readonly skew: number } | null;
+  /** The callout's limits: the configuration's, or the defaults, with --deadline applied. */
+  readonly settings: Settings;
+  /** Warnings found while loading (shown by explain). */
+  readonly notes: readonly string[];
+  /** Every file read to build this (configuration, map files and includes, policy files and directories). */
+  readonly files: readonly string[];
+  /** Where the rules came from, for messages: the configuration file, or the flags' paths. */
+  readonly origin: string;
+}
+
+/** Command-line values that take precedence over the configuration's. */
+export interface RuleSetOverrides {
+  /** --uid-domain */
+  readonly uidDomain?: string;
+  /** --deadline, in seconds. */
+  readonly deadline?: number;
+}
+
+/**
+ * Either a site configuration, or the rule-source flags (`-c/--policy`, `--mapfile`) in argv order:
+ * check-in-validator's drop-in mode, which relies on the CE for token checks and audiences (the policy
+ * decides the audience per rule), and where any `PLUGIN:<name>` in a `--mapfile` hands over to the `-c`
+ * policies. `regexKeys` (--regex-keys) applies to the flags' map files; a configuration says `hash_keys`.
+ */
+export type RuleSetInput =
+  | ({ readonly config: SiteConfig } & RuleSetOverrides)
+  | ({ readonly flags: readonly SourceRef[]; readonly regexKeys?: boolean } & RuleSetOverrides);
+
+interface Loader {
+  readonly notes: string[];
+  readonly files: string[];
+  mapfile(path: string, opts: { hashKeys: boolean; excludeRegexp?: string }): RuleSource;
+  policyFiles(path: string): PolicyFile[];
+}
+
+function loader(reader: FileReader): Loader {
+  const notes: string[] = [];
+  const files: string[] = [];
+  return {
+    notes,
+    files,
+    mapfile(path, opts) {
+      const map = loadMapSource(path, reader, opts);
+      for (const i of map.issues) notes.push(`${formatPos(i.pos)}: ${i.message}`);
+      files.push(...map.files);
+      return { kind: 'mapfile', label: path, map };
+    },
+    policyFiles(path) {
+      const parsed = readPolicyFiles(path, reader, notes);
+      files.push(...(parsed.length === 1 && parsed[0]?.file === path ? [] : [path]), ...parsed.map((f) => f.file));
+      return parsed;
+    },
+  };
+}
+
+const NO_AUDIENCE: RuleSet['audience'] = Object.freeze({
+  accept: [],
+  wlcgAny: false,
+  scitokensAny: false,
+  enforce: false,
+  missingOkIssuers: [],
+});
+
+export function buildRuleSet(input: RuleSetInput, reader: FileReader): RuleSet {
+  return Object.freeze('config' in input ? fromConfig(input, reader) : fromFlags(input, reader));
+}
+
+function fromFlags(input: Extract<RuleSetInput, { flags: unknown }>, reader: FileReader): RuleSet {
+  const load = loader(reader);
+  const allPolicyFiles: PolicyFile[] = [];
+  const sources = input.flags.map((s): RuleSource => {
+    if (s.kind === 'mapfile') return load.mapfile(s.path, { hashKeys: !input.regexKeys });
+    const files = load.policyFiles(s.path);
+    allPolicyFiles.push(...files);
+    return { kind: 'policy', label: s.path, policies: compilePolicies(s.path, files) };
+  });
+  return {
+    sources: Object.freeze(sources),
+    plugins: new Map(),
+    anyPlugin: allPolicyFiles.length ? compilePolicies('-c policies', allPolicyFiles) : null,
+    pluginNames: [],
+    uidDomain: input.uidDomain ?? DEFAULT_UID_DOMAIN,
+    identity: identityPolicy(),
+    audience: NO_AUDIENCE,
+    tokenChecks: null,
+    settings: Object.freeze({ deadline: input.deadline ?? DEFAULT_DEADLINE_S, stdinMax: DEFAULT_STDIN_MAX }),
+    notes: Object.freeze(load.notes),
+    files: Object.freeze(load.files),
+    origin: input.flags.map((f) => f.path).join(', '),
+  };
+}
+
+function fromConfig(input: Extract<RuleSetInput, { config: unknown }>, reader: FileReader): RuleSet {
+  const c = input.config;
+  const load = loader(reader);
+  load.files.push(c.file);
+  const mapSettings = { hashKeys: c.htcondor.hashKeys, excludeRegexp: c.htcondor.excludeRegexp };
+  const sources = c.sources.map((s): RuleSource =>
+    s.kind === 'mapfile'
+      ? load.mapfile(s.path, mapSettings)
+      : { kind: 'policy', label: s.path, policies: compilePolicies(s.path, load.policyFiles(s.path)) },
+  );
+  const plugins = new Map<string, CompiledPolicies>();
+  for (const p of c.plugins)
+    plugins.set(p.name.toUpperCase(), compilePolicies(`plugin ${p.name}`, p.policies.flatMap(load.policyFiles)));
+  const a = c.audience;
+  const enforce = a.accept.length > 0 || a.wlcgAny || a.scitokensAny;
+  if (!enforce)
+    load.notes.push(
+      `${c.file}: no [audience] accept list: tokenmap does not check audiences ` +
+        '(HTCondor skips the check for EGI tokens, ARC never checks)',
+    );
+  return {
+    sources: Object.freeze(sources),
+    plugins,
+    anyPlugin: null,
+    pluginNames: c.htcondor.pluginNames,
+    uidDomain: input.uidDomain ?? c.htcondor.uidDomain,
+    identity: identityPolicy(c.identity.safePattern, c.identity.deny),
+    audience: Object.freeze({
+      accept: [...a.accept],
+      wlcgAny: a.wlcgAny,
+      scitokensAny: a.scitokensAny,
+      enforce,
+      missingOkIssuers: a.missingOkIssuers,
+    }),
+    tokenChecks: c.tokenChecks,
+    settings: Object.freeze({ ...c.settings, deadline: input.deadline ?? c.settings.deadline }),
+    notes: Object.freeze(load.notes),
+    files: Object.freeze(load.files),
+    origin: c.file,
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * The file-reader interface every loader reads through: the real file system in the CLI (node-reader.ts),
+ * anything else in tests and in a long-lived server. Paths are binary strings (the bytes of the path), so
+ * that any byte in a map file survives.
+ */
+import type { Binary } from '../bytes.js';
+
+export interface FileReader {
+  /** The file's bytes; throws an Error (with `code`, e.g. ENOENT) when it cannot be read. */
+  read(path: Binary): Uint8Array;
+  /** 'dir' for a directory (symlinks followed), 'missing' when it does not exist. */
+  kind(path: Binary): 'file' | 'dir' | 'missing';
+  /** Names directly inside a directory. */
+  list(dir: Binary): Binary[];
+}

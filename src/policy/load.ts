@@ -1,0 +1,36 @@
+/**
+ * Reads policy files through the injected reader: a policy file, or every `*.ini` file (not hidden) of a
+ * directory in byte order. An error in any file is a typed error naming FILE:LINE (exit 2 at the edges);
+ * warnings become notes.
+ */
+import { binaryFromText, textFromBinary } from '../bytes.js';
+import { formatPos, TokenmapError } from '../errors.js';
+import type { FileReader } from '../io/reader.js';
+import { readText } from '../io/read-text.js';
+import { parsePolicy, type PolicyFile } from './parse.js';
+
+/** The parsed files of one policy path (a file or a directory), in order. */
+export function readPolicyFiles(path: string, reader: FileReader, notes: string[]): PolicyFile[] {
+  const bin = binaryFromText(path);
+  const files =
+    reader.kind(bin) === 'dir'
+      ? reader
+          .list(bin)
+          .filter((n) => n.endsWith('.ini') && !n.startsWith('.'))
+          .sort()
+          .map((n) => (path.endsWith('/') ? path : path + '/') + textFromBinary(n))
+      : [path];
+  const parsed: PolicyFile[] = files.map((f) =>
+    parsePolicy(readText(reader, f, 'policy file', 'POLICY_UNREADABLE'), f),
+  );
+  for (const pf of parsed) {
+    const errors = pf.problems.filter((p) => p.severity === 'error');
+    const first = errors[0];
+    if (first) {
+      const more = errors.length > 1 ? ` (and ${errors.length - 1} more; run tokenmap check)` : '';
+      throw new TokenmapError('POLICY_INVALID', first.message + more, first.pos);
+    }
+    for (const w of pf.problems) notes.push(`${formatPos(w.pos)}: ${w.message}`);
+  }
+  return parsed;
+}
