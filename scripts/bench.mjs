@@ -245,6 +245,12 @@ const cases = [
     target: '<= 1.3x',
   },
 ];
+// TOKENMAP_BENCH_BASELINE=DIR (a copy of another build's bin/ and dist/) times that build's callouts in the
+// same run, so a change's effect on start-up is a side-by-side ratio, not a comparison across runs.
+const baseline = process.env.TOKENMAP_BENCH_BASELINE;
+if (baseline)
+  for (const c of cases.filter((x) => x.name.startsWith('tokenmap ')))
+    cases.push({ ...c, name: `${c.name}, baseline build`, cmd: join(baseline, 'bin/tokenmap') });
 const INHERITED_NODE = 'node -e 0, environment of this shell';
 if (process.env.NODE_EXTRA_CA_CERTS) {
   const plugin = cases.find((c) => c.name.startsWith('tokenmap htcondor-plugin'));

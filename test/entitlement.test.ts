@@ -113,7 +113,12 @@ const cases: [string, string, string | string[], 0 | 1][] = [
     'urn:mace:egi.eu:group:biomed#rogue.example',
     0,
   ],
-  ['structured: without an authority it does not parse', 'vo = biomed', 'urn:mace:egi.eu:group:biomed', 1],
+  [
+    'structured: a value without an authority does not match a rule naming one (the default)',
+    'vo = biomed',
+    'urn:mace:egi.eu:group:biomed',
+    1,
+  ],
   [
     'structured: an empty component does not parse',
     'vo = biomed',

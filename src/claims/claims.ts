@@ -25,7 +25,10 @@ export interface Claims {
   readonly groups: readonly string[];
   /** `wlcg.groups` entries ignored because they break the grammar. */
   readonly ignoredGroups: readonly string[];
-  /** From `eduperson_entitlement`, or derived from scope items when that claim is absent or empty. */
+  /**
+   * From `eduperson_entitlement` and `entitlements` (its new name at EGI Check-in and INDIGO IAM), or
+   * derived from scope items when both are absent or empty.
+   */
   readonly entitlements: readonly Entitlement[];
   readonly vopersonId?: string;
   /** check-in-validator's unique id: `voperson_id` when that claim exists, else `sub`. */
@@ -50,7 +53,7 @@ export class ClaimsInvalid extends TokenmapError {
 }
 
 const GROUP = /^(\/[a-zA-Z0-9][a-zA-Z0-9_.-]*)+$/;
-const ENTITLEMENT_SCOPE = /^(eduperson_entitlement|eduperson_entitlement_jwt):(.+)$/;
+const ENTITLEMENT_SCOPE = /^(eduperson_entitlement|eduperson_entitlement_jwt|entitlements|entitlements_jwt):(.+)$/;
 
 /** The typed fields every adapter extracts before assembly. */
 export interface ClaimFields {
@@ -60,7 +63,10 @@ export interface ClaimFields {
   scope?: string;
   validatorScopes?: string[];
   groups?: string[];
+  /** `eduperson_entitlement`. */
   entitlements?: string[];
+  /** `entitlements`, the claim's new name. */
+  entitlementsClaim?: string[];
   vopersonId?: string;
   jti?: string;
   exp?: number;
@@ -78,13 +84,19 @@ export function assembleClaims(
   hasTimes: boolean,
 ): Claims {
   const scopes = f.scope === undefined ? [] : splitScope(f.scope);
-  const asserted = f.entitlements ?? [];
+  const validatorScopes = f.validatorScopes ?? (f.scope === undefined ? [] : f.scope.split(/\s+/).filter(Boolean));
+  const asserted = [
+    ...(f.entitlements ?? []).map((e) => parseEntitlement(e, 'eduperson_entitlement')),
+    ...(f.entitlementsClaim ?? []).map((e) => parseEntitlement(e, 'entitlements')),
+  ].filter((e, i, all) => all.findIndex((x) => x.raw === e.raw) === i);
+  // HTCondor's CLAIM_scope_0 (the string) and SCOPE_<i> (its pieces) must give the same entitlements.
+  const scopeItems = [...new Set([...scopes, ...validatorScopes])];
   const entitlements =
     asserted.length > 0
-      ? asserted.map((e) => parseEntitlement(e))
-      : scopes.flatMap((s) => {
+      ? asserted
+      : scopeItems.flatMap((s) => {
           const m = ENTITLEMENT_SCOPE.exec(s);
-          return m ? [parseEntitlement(m[2] as string, true)] : [];
+          return m ? [parseEntitlement(m[2] as string, 'scope')] : [];
         });
   const groups = f.groups ?? [];
   const arcSubject = f.arcSubject ?? (f.iss !== undefined && f.sub !== undefined ? `${f.iss}/${f.sub}` : undefined);
@@ -96,9 +108,7 @@ export function assembleClaims(
     audPresent: f.aud !== undefined && f.aud.length > 0,
     scope: f.scope,
     scopes: Object.freeze(scopes),
-    validatorScopes: Object.freeze(
-      f.validatorScopes ?? (f.scope === undefined ? [] : f.scope.split(/\s+/).filter(Boolean)),
-    ),
+    validatorScopes: Object.freeze(validatorScopes),
     groups: Object.freeze(groups.filter((g) => GROUP.test(g))),
     ignoredGroups: Object.freeze(groups.filter((g) => !GROUP.test(g))),
     entitlements: Object.freeze(entitlements),

@@ -74,6 +74,7 @@ export function claimsFromEnv(env: Env): Claims {
       validatorScopes: indexed(env, `${PREFIX}SCOPE_`),
       groups: list('wlcg.groups') ?? indexed(env, `${PREFIX}GROUP_`),
       entitlements: list('eduperson_entitlement'),
+      entitlementsClaim: list('entitlements'),
       vopersonId: single('voperson_id'),
       jti: single('jti'),
       wlcgVer: single('wlcg.ver'),

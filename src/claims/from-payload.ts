@@ -46,6 +46,7 @@ export function claimsFromObject(obj: unknown, source: ClaimsSource): Claims {
       scope: str('scope'),
       groups: strings('wlcg.groups', o['wlcg.groups'], false),
       entitlements: strings('eduperson_entitlement', o.eduperson_entitlement, true),
+      entitlementsClaim: strings('entitlements', o.entitlements, true),
       vopersonId: str('voperson_id'),
       jti: str('jti'),
       exp: num('exp'),

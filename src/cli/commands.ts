@@ -100,4 +100,18 @@ export const COMMANDS: CommandSpec[] = [
     args: [argument('<flavour>', 'htcondor-ce or arc')],
     run: async (args, opts, io) => (await import('./snippet.js')).runSnippet(args, opts, io),
   },
+  {
+    name: 'keys',
+    summary: "pre-seed and inspect tokenmap's key cache (issuer keys for signature checks)",
+    description:
+      'fetch: for each trusted issuer ([tokens] trust[], or the ISSUERs given), fetch its keys by OpenID\n' +
+      'discovery over HTTPS now and keep them in [tokens] key_cache; exit 2 naming the transport error\n' +
+      'when an issuer cannot be reached. show: what each key source holds for each trusted issuer, in the\n' +
+      'order verification consults them (pinned, WLCG JWKS cache, tokenmap cache, discovery); no network.',
+    options: [
+      option('--config <file>', 'site configuration (default: $TOKENMAP_CONFIG, else /etc/tokenmap/tokenmap.ini)'),
+    ],
+    args: [argument('<action>', 'fetch or show'), argument('[issuer...]', 'only these trusted issuers')],
+    run: async (args, opts, io) => (await import('./keys.js')).runKeys(args, opts, io),
+  },
 ];

@@ -80,7 +80,9 @@ function renderText(c: Claims, d: Decision): string {
   row('wlcg.groups', c.groups.join(' '));
   row(
     'entitlements',
-    c.entitlements.map((e) => e.raw + (e.fromScope ? ' (requested by scope)' : '')).join('\n' + ' '.repeat(13)),
+    c.entitlements
+      .map((e) => `${e.raw}  (${e.fromScope ? 'requested by scope' : e.claim})`)
+      .join('\n' + ' '.repeat(13)),
   );
   row('profile', d.token?.profile);
   row('state', d.token?.state);

@@ -11,12 +11,13 @@ import { validate as validateConfig } from '../generated/config-validator.js';
 import type { FileReader } from '../io/reader.js';
 import { readText } from '../io/read-text.js';
 import { schemaProblems, type Validator } from '../schema-errors.js';
+import { tokenSettings, type TokenSettings } from '../tokens/settings.js';
 
 export const DEFAULT_CONFIG = '/etc/tokenmap/tokenmap.ini';
 export const DEFAULT_UID_DOMAIN = 'users.htcondor.org';
 export const DEFAULT_DEADLINE_S = 5;
 export const DEFAULT_STDIN_MAX = 64 * 1024;
-export const DEFAULT_SKEW_S = 60;
+export { DEFAULT_SKEW_S } from '../tokens/settings.js';
 
 export const DEFAULT_SAFE_PATTERN = '^[a-z_][a-z0-9_.-]{0,31}$';
 
@@ -58,6 +59,8 @@ export interface SiteConfig {
   };
   /** null when `[tokens] check = no`. */
   readonly tokenChecks: { readonly skew: number } | null;
+  /** [tokens]: verification and keys (explain, test, keys). */
+  readonly tokens: TokenSettings;
   readonly settings: Settings;
 }
 
@@ -139,6 +142,7 @@ export function parseSiteConfig(text: string, file: string): SiteConfig {
       pos.get('/identity/safe_pattern') ?? { file, line: 0 },
     );
   }
+  const verification = tokenSettings(tokens, abs, (ptr) => pos.get(ptr));
   return {
     file,
     sources,
@@ -157,7 +161,8 @@ export function parseSiteConfig(text: string, file: string): SiteConfig {
       scitokensAny: yes(audience.scitokens_any, false),
       missingOkIssuers: words(audience.missing_ok_issuers),
     },
-    tokenChecks: yes(tokens.check, true) ? { skew: Number(tokens.skew ?? DEFAULT_SKEW_S) } : null,
+    tokenChecks: verification.check ? { skew: verification.skew } : null,
+    tokens: verification,
     settings: {
       deadline: Number(limits.deadline ?? DEFAULT_DEADLINE_S),
       stdinMax: Number(limits.stdin_max ?? DEFAULT_STDIN_MAX),

@@ -4,18 +4,24 @@ import __req0 from 'ajv/dist/runtime/ucs2length.js';
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"}}},"tokens":{"type":"object","additionalProperties":false,"properties":{"check":{"$ref":"#/$defs/bool"},"skew":{"type":"string","pattern":"^[0-9]+$"}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"}}},"tokens":{"type":"object","additionalProperties":false,"properties":{"check":{"$ref":"#/$defs/bool"},"skew":{"type":"string","pattern":"^[0-9]+$"},"trust":{"description":"Issuers whose tokens may be verified and whose keys may be fetched (exact strings)","$ref":"#/$defs/strings"},"jwks":{"description":"Pinned keys: ISSUER FILE (a JWKS file; relative to this file)","oneOf":[{"$ref":"#/$defs/pin"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/pin"}}]},"ca":{"description":"Extra trust anchors: a PEM file or a CA directory","type":"string","minLength":1},"key_cache":{"description":"tokenmap's own key cache directory","type":"string","minLength":1},"system_jwks_cache":{"$ref":"#/$defs/bool"},"algorithms":{"type":"string","pattern":"^(RS256|ES256)([ ,]+(RS256|ES256))*$"},"key_refresh":{"$ref":"#/$defs/seconds"},"key_expiry":{"$ref":"#/$defs/seconds"},"kid_refetch_interval":{"$ref":"#/$defs/seconds"},"fetch_failure_ttl":{"$ref":"#/$defs/seconds"},"fetch_timeout":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"fetch_max_bytes":{"$ref":"#/$defs/seconds"}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"seconds":{"type":"string","pattern":"^[0-9]+$"},"pin":{"type":"string","pattern":"^\\S+[ \\t]+\\S+$"},"strings":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};
 const schema32 = {"type":"string","pattern":"^(mapfile|policy):.+$"};
 const schema34 = {"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]};
 const schema35 = {"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"};
-const schema41 = {"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]};
+const schema40 = {"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]};
+const schema41 = {"type":"string","pattern":"^\\S+[ \\t]+\\S+$"};
+const schema44 = {"type":"string","pattern":"^[0-9]+$"};
+const schema50 = {"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]};
 const pattern4 = new RegExp("^plugin [A-Za-z0-9_-]+$", "u");
 const pattern5 = new RegExp("^(mapfile|policy):.+$", "u");
 const pattern7 = new RegExp("^[^\\s@]+$", "u");
 const pattern8 = new RegExp("^\\S+([ \\t]+\\S+)*$", "u");
 const pattern10 = new RegExp("^[0-9]+$", "u");
-const pattern12 = new RegExp("^[0-9]+(\\.[0-9]+)?$", "u");
+const pattern11 = new RegExp("^\\S+[ \\t]+\\S+$", "u");
+const pattern13 = new RegExp("^(RS256|ES256)([ ,]+(RS256|ES256))*$", "u");
+const pattern18 = new RegExp("^[0-9]+(\\.[0-9]+)?$", "u");
 const func1 = __req0.default;
+const func2 = Object.prototype.hasOwnProperty;
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://tokenmap.example/schemas/config.schema.json" */;
@@ -598,7 +604,7 @@ if(data.tokens !== undefined){
 let data13 = data.tokens;
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 for(const key4 in data13){
-if(!((key4 === "check") || (key4 === "skew"))){
+if(!(func2.call(schema31.properties.tokens.properties, key4))){
 const err37 = {instancePath:instancePath+"/tokens",schemaPath:"#/properties/tokens/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err37];
@@ -709,9 +715,15 @@ vErrors.push(err43);
 errors++;
 }
 }
-}
-else {
-const err44 = {instancePath:instancePath+"/tokens",schemaPath:"#/properties/tokens/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data13.trust !== undefined){
+let data16 = data13.trust;
+const _errs68 = errors;
+let valid21 = false;
+let passing5 = null;
+const _errs69 = errors;
+if(typeof data16 === "string"){
+if(func1(data16) < 1){
+const err44 = {instancePath:instancePath+"/tokens/trust",schemaPath:"#/$defs/strings/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -721,12 +733,8 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data.identity !== undefined){
-let data16 = data.identity;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-for(const key5 in data16){
-if(!((key5 === "safe_pattern") || (key5 === "deny"))){
-const err45 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+else {
+const err45 = {instancePath:instancePath+"/tokens/trust",schemaPath:"#/$defs/strings/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -735,12 +743,15 @@ vErrors.push(err45);
 }
 errors++;
 }
+var _valid5 = _errs69 === errors;
+if(_valid5){
+valid21 = true;
+passing5 = 0;
 }
-if(data16.safe_pattern !== undefined){
-let data17 = data16.safe_pattern;
-if(typeof data17 === "string"){
-if(func1(data17) < 1){
-const err46 = {instancePath:instancePath+"/identity/safe_pattern",schemaPath:"#/properties/identity/properties/safe_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const _errs71 = errors;
+if(Array.isArray(data16)){
+if(data16.length < 1){
+const err46 = {instancePath:instancePath+"/tokens/trust",schemaPath:"#/$defs/strings/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -749,9 +760,12 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-else {
-const err47 = {instancePath:instancePath+"/identity/safe_pattern",schemaPath:"#/properties/identity/properties/safe_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len1 = data16.length;
+for(let i1=0; i1<len1; i1++){
+let data17 = data16[i1];
+if(typeof data17 === "string"){
+if(func1(data17) < 1){
+const err47 = {instancePath:instancePath+"/tokens/trust/" + i1,schemaPath:"#/$defs/strings/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -761,11 +775,8 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data16.deny !== undefined){
-let data18 = data16.deny;
-if(typeof data18 === "string"){
-if(!pattern8.test(data18)){
-const err48 = {instancePath:instancePath+"/identity/deny",schemaPath:"#/$defs/list/pattern",keyword:"pattern",params:{pattern: "^\\S+([ \\t]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ \\t]+\\S+)*$"+"\""};
+else {
+const err48 = {instancePath:instancePath+"/tokens/trust/" + i1,schemaPath:"#/$defs/strings/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -775,8 +786,9 @@ vErrors.push(err48);
 errors++;
 }
 }
+}
 else {
-const err49 = {instancePath:instancePath+"/identity/deny",schemaPath:"#/$defs/list/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err49 = {instancePath:instancePath+"/tokens/trust",schemaPath:"#/$defs/strings/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -785,10 +797,19 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
+var _valid5 = _errs71 === errors;
+if(_valid5 && valid21){
+valid21 = false;
+passing5 = [passing5, 1];
 }
 else {
-const err50 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(_valid5){
+valid21 = true;
+passing5 = 1;
+}
+}
+if(!valid21){
+const err50 = {instancePath:instancePath+"/tokens/trust",schemaPath:"#/$defs/strings/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -797,13 +818,27 @@ vErrors.push(err50);
 }
 errors++;
 }
+else {
+errors = _errs68;
+if(vErrors !== null){
+if(_errs68){
+vErrors.length = _errs68;
 }
-if(data.audit !== undefined){
-let data19 = data.audit;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-for(const key6 in data19){
-if(!(key6 === "log")){
-const err51 = {instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data13.jwks !== undefined){
+let data18 = data13.jwks;
+const _errs76 = errors;
+let valid24 = false;
+let passing6 = null;
+const _errs77 = errors;
+if(typeof data18 === "string"){
+if(!pattern11.test(data18)){
+const err51 = {instancePath:instancePath+"/tokens/jwks",schemaPath:"#/$defs/pin/pattern",keyword:"pattern",params:{pattern: "^\\S+[ \\t]+\\S+$"},message:"must match pattern \""+"^\\S+[ \\t]+\\S+$"+"\""};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -813,11 +848,8 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data19.log !== undefined){
-let data20 = data19.log;
-if(typeof data20 === "string"){
-if(func1(data20) < 1){
-const err52 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err52 = {instancePath:instancePath+"/tokens/jwks",schemaPath:"#/$defs/pin/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -826,9 +858,15 @@ vErrors.push(err52);
 }
 errors++;
 }
+var _valid6 = _errs77 === errors;
+if(_valid6){
+valid24 = true;
+passing6 = 0;
 }
-else {
-const err53 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const _errs80 = errors;
+if(Array.isArray(data18)){
+if(data18.length < 1){
+const err53 = {instancePath:instancePath+"/tokens/jwks",schemaPath:"#/properties/tokens/properties/jwks/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -837,10 +875,12 @@ vErrors.push(err53);
 }
 errors++;
 }
-}
-}
-else {
-const err54 = {instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const len2 = data18.length;
+for(let i2=0; i2<len2; i2++){
+let data19 = data18[i2];
+if(typeof data19 === "string"){
+if(!pattern11.test(data19)){
+const err54 = {instancePath:instancePath+"/tokens/jwks/" + i2,schemaPath:"#/$defs/pin/pattern",keyword:"pattern",params:{pattern: "^\\S+[ \\t]+\\S+$"},message:"must match pattern \""+"^\\S+[ \\t]+\\S+$"+"\""};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -850,12 +890,8 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data.limits !== undefined){
-let data21 = data.limits;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-for(const key7 in data21){
-if(!((key7 === "deadline") || (key7 === "stdin_max"))){
-const err55 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+else {
+const err55 = {instancePath:instancePath+"/tokens/jwks/" + i2,schemaPath:"#/$defs/pin/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -865,11 +901,9 @@ vErrors.push(err55);
 errors++;
 }
 }
-if(data21.deadline !== undefined){
-let data22 = data21.deadline;
-if(typeof data22 === "string"){
-if(!pattern12.test(data22)){
-const err56 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
+}
+else {
+const err56 = {instancePath:instancePath+"/tokens/jwks",schemaPath:"#/properties/tokens/properties/jwks/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -878,9 +912,19 @@ vErrors.push(err56);
 }
 errors++;
 }
+var _valid6 = _errs80 === errors;
+if(_valid6 && valid24){
+valid24 = false;
+passing6 = [passing6, 1];
 }
 else {
-const err57 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(_valid6){
+valid24 = true;
+passing6 = 1;
+}
+}
+if(!valid24){
+const err57 = {instancePath:instancePath+"/tokens/jwks",schemaPath:"#/properties/tokens/properties/jwks/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -889,12 +933,23 @@ vErrors.push(err57);
 }
 errors++;
 }
+else {
+errors = _errs76;
+if(vErrors !== null){
+if(_errs76){
+vErrors.length = _errs76;
 }
-if(data21.stdin_max !== undefined){
-let data23 = data21.stdin_max;
-if(typeof data23 === "string"){
-if(!pattern10.test(data23)){
-const err58 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data13.ca !== undefined){
+let data20 = data13.ca;
+if(typeof data20 === "string"){
+if(func1(data20) < 1){
+const err58 = {instancePath:instancePath+"/tokens/ca",schemaPath:"#/properties/tokens/properties/ca/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -905,7 +960,7 @@ errors++;
 }
 }
 else {
-const err59 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err59 = {instancePath:instancePath+"/tokens/ca",schemaPath:"#/properties/tokens/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -915,9 +970,11 @@ vErrors.push(err59);
 errors++;
 }
 }
-}
-else {
-const err60 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data13.key_cache !== undefined){
+let data21 = data13.key_cache;
+if(typeof data21 === "string"){
+if(func1(data21) < 1){
+const err60 = {instancePath:instancePath+"/tokens/key_cache",schemaPath:"#/properties/tokens/properties/key_cache/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -927,12 +984,8 @@ vErrors.push(err60);
 errors++;
 }
 }
-for(const key8 in data){
-if(pattern4.test(key8)){
-let data24 = data[key8];
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(data24.policy === undefined){
-const err61 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "policy"},message:"must have required property '"+"policy"+"'"};
+else {
+const err61 = {instancePath:instancePath+"/tokens/key_cache",schemaPath:"#/properties/tokens/properties/key_cache/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -941,9 +994,15 @@ vErrors.push(err61);
 }
 errors++;
 }
-for(const key9 in data24){
-if(!(key9 === "policy")){
-const err62 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+}
+if(data13.system_jwks_cache !== undefined){
+let data22 = data13.system_jwks_cache;
+const _errs91 = errors;
+let valid30 = false;
+let passing7 = null;
+const _errs92 = errors;
+if(typeof data22 !== "boolean"){
+const err62 = {instancePath:instancePath+"/tokens/system_jwks_cache",schemaPath:"#/$defs/bool/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -952,16 +1011,14 @@ vErrors.push(err62);
 }
 errors++;
 }
+var _valid7 = _errs92 === errors;
+if(_valid7){
+valid30 = true;
+passing7 = 0;
 }
-if(data24.policy !== undefined){
-let data25 = data24.policy;
-const _errs91 = errors;
-let valid27 = false;
-let passing5 = null;
-const _errs92 = errors;
-if(typeof data25 === "string"){
-if(func1(data25) < 1){
-const err63 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const _errs94 = errors;
+if(typeof data22 !== "string"){
+const err63 = {instancePath:instancePath+"/tokens/system_jwks_cache",schemaPath:"#/$defs/bool/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -970,9 +1027,8 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-else {
-const err64 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((((((data22 === "yes") || (data22 === "no")) || (data22 === "on")) || (data22 === "off")) || (data22 === "1")) || (data22 === "0"))){
+const err64 = {instancePath:instancePath+"/tokens/system_jwks_cache",schemaPath:"#/$defs/bool/oneOf/1/enum",keyword:"enum",params:{allowedValues: schema34.oneOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -981,78 +1037,24 @@ vErrors.push(err64);
 }
 errors++;
 }
-var _valid5 = _errs92 === errors;
-if(_valid5){
-valid27 = true;
-passing5 = 0;
+var _valid7 = _errs94 === errors;
+if(_valid7 && valid30){
+valid30 = false;
+passing7 = [passing7, 1];
 }
-const _errs94 = errors;
-if(Array.isArray(data25)){
-if(data25.length < 1){
-const err65 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+else {
+if(_valid7){
+valid30 = true;
+passing7 = 1;
+}
+}
+if(!valid30){
+const err65 = {instancePath:instancePath+"/tokens/system_jwks_cache",schemaPath:"#/$defs/bool/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err65];
 }
 else {
 vErrors.push(err65);
-}
-errors++;
-}
-const len1 = data25.length;
-for(let i1=0; i1<len1; i1++){
-let data26 = data25[i1];
-if(typeof data26 === "string"){
-if(func1(data26) < 1){
-const err66 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i1,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-}
-else {
-const err67 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i1,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-}
-}
-else {
-const err68 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-var _valid5 = _errs94 === errors;
-if(_valid5 && valid27){
-valid27 = false;
-passing5 = [passing5, 1];
-}
-else {
-if(_valid5){
-valid27 = true;
-passing5 = 1;
-}
-}
-if(!valid27){
-const err69 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
 }
 errors++;
 }
@@ -1068,9 +1070,61 @@ vErrors = null;
 }
 }
 }
+if(data13.algorithms !== undefined){
+let data23 = data13.algorithms;
+if(typeof data23 === "string"){
+if(!pattern13.test(data23)){
+const err66 = {instancePath:instancePath+"/tokens/algorithms",schemaPath:"#/properties/tokens/properties/algorithms/pattern",keyword:"pattern",params:{pattern: "^(RS256|ES256)([ ,]+(RS256|ES256))*$"},message:"must match pattern \""+"^(RS256|ES256)([ ,]+(RS256|ES256))*$"+"\""};
+if(vErrors === null){
+vErrors = [err66];
 }
 else {
-const err70 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
+vErrors.push(err66);
+}
+errors++;
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/tokens/algorithms",schemaPath:"#/properties/tokens/properties/algorithms/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data13.key_refresh !== undefined){
+let data24 = data13.key_refresh;
+if(typeof data24 === "string"){
+if(!pattern10.test(data24)){
+const err68 = {instancePath:instancePath+"/tokens/key_refresh",schemaPath:"#/$defs/seconds/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/tokens/key_refresh",schemaPath:"#/$defs/seconds/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data13.key_expiry !== undefined){
+let data25 = data13.key_expiry;
+if(typeof data25 === "string"){
+if(!pattern10.test(data25)){
+const err70 = {instancePath:instancePath+"/tokens/key_expiry",schemaPath:"#/$defs/seconds/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1080,15 +1134,497 @@ vErrors.push(err70);
 errors++;
 }
 }
-}
-}
 else {
-const err71 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err71 = {instancePath:instancePath+"/tokens/key_expiry",schemaPath:"#/$defs/seconds/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err71];
 }
 else {
 vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data13.kid_refetch_interval !== undefined){
+let data26 = data13.kid_refetch_interval;
+if(typeof data26 === "string"){
+if(!pattern10.test(data26)){
+const err72 = {instancePath:instancePath+"/tokens/kid_refetch_interval",schemaPath:"#/$defs/seconds/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/tokens/kid_refetch_interval",schemaPath:"#/$defs/seconds/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data13.fetch_failure_ttl !== undefined){
+let data27 = data13.fetch_failure_ttl;
+if(typeof data27 === "string"){
+if(!pattern10.test(data27)){
+const err74 = {instancePath:instancePath+"/tokens/fetch_failure_ttl",schemaPath:"#/$defs/seconds/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/tokens/fetch_failure_ttl",schemaPath:"#/$defs/seconds/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data13.fetch_timeout !== undefined){
+let data28 = data13.fetch_timeout;
+if(typeof data28 === "string"){
+if(!pattern18.test(data28)){
+const err76 = {instancePath:instancePath+"/tokens/fetch_timeout",schemaPath:"#/properties/tokens/properties/fetch_timeout/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+else {
+const err77 = {instancePath:instancePath+"/tokens/fetch_timeout",schemaPath:"#/properties/tokens/properties/fetch_timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+if(data13.fetch_max_bytes !== undefined){
+let data29 = data13.fetch_max_bytes;
+if(typeof data29 === "string"){
+if(!pattern10.test(data29)){
+const err78 = {instancePath:instancePath+"/tokens/fetch_max_bytes",schemaPath:"#/$defs/seconds/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/tokens/fetch_max_bytes",schemaPath:"#/$defs/seconds/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/tokens",schemaPath:"#/properties/tokens/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data.identity !== undefined){
+let data30 = data.identity;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+for(const key5 in data30){
+if(!((key5 === "safe_pattern") || (key5 === "deny"))){
+const err81 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+if(data30.safe_pattern !== undefined){
+let data31 = data30.safe_pattern;
+if(typeof data31 === "string"){
+if(func1(data31) < 1){
+const err82 = {instancePath:instancePath+"/identity/safe_pattern",schemaPath:"#/properties/identity/properties/safe_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+else {
+const err83 = {instancePath:instancePath+"/identity/safe_pattern",schemaPath:"#/properties/identity/properties/safe_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data30.deny !== undefined){
+let data32 = data30.deny;
+if(typeof data32 === "string"){
+if(!pattern8.test(data32)){
+const err84 = {instancePath:instancePath+"/identity/deny",schemaPath:"#/$defs/list/pattern",keyword:"pattern",params:{pattern: "^\\S+([ \\t]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ \\t]+\\S+)*$"+"\""};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+else {
+const err85 = {instancePath:instancePath+"/identity/deny",schemaPath:"#/$defs/list/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+}
+else {
+const err86 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+if(data.audit !== undefined){
+let data33 = data.audit;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+for(const key6 in data33){
+if(!(key6 === "log")){
+const err87 = {instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+if(data33.log !== undefined){
+let data34 = data33.log;
+if(typeof data34 === "string"){
+if(func1(data34) < 1){
+const err88 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+else {
+const err89 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+}
+else {
+const err90 = {instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+if(data.limits !== undefined){
+let data35 = data.limits;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+for(const key7 in data35){
+if(!((key7 === "deadline") || (key7 === "stdin_max"))){
+const err91 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+if(data35.deadline !== undefined){
+let data36 = data35.deadline;
+if(typeof data36 === "string"){
+if(!pattern18.test(data36)){
+const err92 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+else {
+const err93 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+if(data35.stdin_max !== undefined){
+let data37 = data35.stdin_max;
+if(typeof data37 === "string"){
+if(!pattern10.test(data37)){
+const err94 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+else {
+const err95 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+}
+else {
+const err96 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+for(const key8 in data){
+if(pattern4.test(key8)){
+let data38 = data[key8];
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
+if(data38.policy === undefined){
+const err97 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "policy"},message:"must have required property '"+"policy"+"'"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+for(const key9 in data38){
+if(!(key9 === "policy")){
+const err98 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+if(data38.policy !== undefined){
+let data39 = data38.policy;
+const _errs140 = errors;
+let valid43 = false;
+let passing8 = null;
+const _errs141 = errors;
+if(typeof data39 === "string"){
+if(func1(data39) < 1){
+const err99 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+else {
+const err100 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+var _valid8 = _errs141 === errors;
+if(_valid8){
+valid43 = true;
+passing8 = 0;
+}
+const _errs143 = errors;
+if(Array.isArray(data39)){
+if(data39.length < 1){
+const err101 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+const len3 = data39.length;
+for(let i3=0; i3<len3; i3++){
+let data40 = data39[i3];
+if(typeof data40 === "string"){
+if(func1(data40) < 1){
+const err102 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+else {
+const err103 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+}
+else {
+const err104 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+var _valid8 = _errs143 === errors;
+if(_valid8 && valid43){
+valid43 = false;
+passing8 = [passing8, 1];
+}
+else {
+if(_valid8){
+valid43 = true;
+passing8 = 1;
+}
+}
+if(!valid43){
+const err105 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+else {
+errors = _errs140;
+if(vErrors !== null){
+if(_errs140){
+vErrors.length = _errs140;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err106 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err107 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
 }
 errors++;
 }

@@ -5,6 +5,7 @@
  */
 import type { SourcePos } from '../errors.js';
 import { canonicalUrn, parseEntitlement, type Entitlement, type EntitlementPattern } from '../claims/entitlement.js';
+import { classifyScope } from '../claims/scope.js';
 import { validate as validatePolicy } from '../generated/policy-validator.js';
 import { parseIni, type IniProblem } from './configparser.js';
 import { schemaProblems, type Validator } from '../schema-errors.js';
@@ -144,6 +145,14 @@ export function parsePolicy(text: string, file: string): PolicyFile {
           ? { pool: v('pool') as string }
           : { deny: v('deny') || `denied by [rule ${name}]` };
     const vo = v('vo');
+    for (const sc of list(v('scopes')) ?? []) {
+      const item = classifyScope(sc);
+      if (item.kind === 'storage' && item.path === null)
+        error(
+          s.entries.find((e) => e.key === 'scopes')?.pos ?? s.pos,
+          `[rule ${name}] scope ${JSON.stringify(sc)} can never be granted: ${item.invalid ?? 'a storage scope needs a path'}`,
+        );
+    }
     rules.push({
       kind: 'native',
       name,
