@@ -4,16 +4,16 @@
  * holds. The work is in the tokens bundle; this edge reads the configuration and reports.
  */
 import { TokenmapError } from '../errors.js';
-import { loadConfig, resolveConfigPath } from '../config/config.js';
+import { loadSiteConfig, resolveConfigPath } from '../config/config.js';
 import { nodeReader } from '../io/node-reader.js';
 import { loadTokens } from '../tokens/load.js';
 import { EXIT_ERROR, EXIT_OK } from './fail.js';
-import type { CliIo } from './io.js';
+import type { CliIo } from '../io/cli-io.js';
 
 export async function runKeys(args: string[], opts: { config?: string }, io: CliIo): Promise<number> {
   const [action, ...issuers] = args;
   if (action !== 'fetch' && action !== 'show') throw new TokenmapError('USAGE', 'keys: say fetch or show');
-  const { tokens, file } = loadConfig(resolveConfigPath(opts.config, io.env), nodeReader);
+  const { tokens, file } = loadSiteConfig(resolveConfigPath(opts.config, io.env), nodeReader);
   if (action === 'fetch' && tokens.keyCache === undefined)
     throw new TokenmapError('CONFIG_INVALID', 'keys fetch: no [tokens] key_cache to keep the keys in', {
       file,

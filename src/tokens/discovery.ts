@@ -3,7 +3,7 @@
  * from `iss`, `/.well-known/openid-configuration` appended; its `jwks_uri` (HTTPS) fetched as the JWKS.
  * A discovery document naming another issuer is reported, not fatal (indigo-iam/iam#714).
  */
-import { decodeUtf8, parseStrictJson } from '../claims/strict-json.js';
+import { jsonText, parseStrictJson } from '../claims/strict-json.js';
 import { FetchError, type Fetcher } from './https-get.js';
 import { isJwks, type Jwks } from './jwks-cache-file.js';
 
@@ -20,7 +20,7 @@ export function discoveryUrl(issuer: string): string {
 
 function json(body: Buffer, url: string): unknown {
   try {
-    return parseStrictJson(decodeUtf8(body, url), url);
+    return parseStrictJson(jsonText(body, url), url);
   } catch (e) {
     throw new FetchError((e as Error).message);
   }

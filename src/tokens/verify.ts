@@ -8,7 +8,7 @@
 import { compactVerify } from 'jose/jws/compact/verify';
 import type { Claims } from '../claims/claims.js';
 import { claimsFromObject } from '../claims/from-payload.js';
-import { decodeUtf8, parseStrictJson } from '../claims/strict-json.js';
+import { jsonText, parseStrictJson } from '../claims/strict-json.js';
 import { profileOf, type Profile } from '../claims/validate.js';
 import { audienceRefusal } from '../policy/audience.js';
 import { keyRefusal } from './key-fitness.js';
@@ -42,7 +42,7 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 function decodePart(text: string, what: string): unknown {
   if (!B64URL.test(text)) throw new VerifyFailure('TOKEN_MALFORMED', `the token's ${what} is not base64url`);
   try {
-    return parseStrictJson(decodeUtf8(Buffer.from(text, 'base64url'), `the token's ${what}`), `the token's ${what}`);
+    return parseStrictJson(jsonText(Buffer.from(text, 'base64url'), `the token's ${what}`), `the token's ${what}`);
   } catch (e) {
     throw new VerifyFailure('TOKEN_MALFORMED', (e as Error).message);
   }
