@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   AUDIT_UNWRITABLE: 'the audit log cannot be appended to',
 } as const;
 
+/** A stable error code: one of ERROR_CODES (README "Error codes"). */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** `FILE:LINE[:COL]`; line 0 means the file as a whole. */

@@ -10,6 +10,10 @@ export interface SchemaError {
 
 export type Validator = ((doc: unknown) => boolean) & { errors?: SchemaError[] | null };
 
+/** ` (a, b, c)` for an enum error: the values allowed. */
+const allowed = (e: SchemaError) =>
+  e.params.allowedValues ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : '';
+
 /** `positions` maps a JSON pointer (`/rules/biomed/vo`, `/rules/biomed`) to where it was written. */
 export function schemaProblems(
   validate: Validator,
@@ -43,7 +47,7 @@ export function schemaProblems(
           ? `${name}: missing required key ${JSON.stringify(e.params.missingProperty)}`
           : e.keyword === 'dependentRequired'
             ? `${name}: ${JSON.stringify(e.params.property)} needs ${JSON.stringify(e.params.missingProperty)}`
-            : `${name} ${e.message ?? 'is invalid'}${e.params.allowedValues ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}`;
+            : `${name} ${e.message ?? 'is invalid'}${allowed(e)}`;
     const key = `${p}|${message}`;
     if (seen.has(key)) continue;
     seen.add(key);

@@ -9,6 +9,7 @@ import { splitScope } from './scope.js';
 
 export type ClaimsSource = 'payload' | 'env-htcondor' | 'env-arc' | 'subject' | 'jwt' | 'claims-file';
 
+/** One token's claims, normalised, whatever the input was (claims.ts header). */
 export interface Claims {
   readonly source: ClaimsSource;
   /** Absent only when all ARC 6 gives is its `%D` subject. */
@@ -19,7 +20,10 @@ export interface Claims {
   readonly scope?: string;
   /** `scope` split on spaces (WLCG): the capabilities. */
   readonly scopes: readonly string[];
-  /** The scope items check-in-validator sees: the raw string split on runs of whitespace (stdin), or HTCondor's / ARC's SCOPE_<i>. */
+  /**
+   * The scope items check-in-validator sees: the raw string split on runs of whitespace (stdin), or
+   * HTCondor's / ARC's SCOPE_<i>.
+   */
   readonly validatorScopes: readonly string[];
   /** `wlcg.groups` entries that follow the profile grammar, in order. */
   readonly groups: readonly string[];

@@ -22,6 +22,7 @@ function indexed(env: Env, prefix: string): string[] | undefined {
   return out.length ? out : undefined;
 }
 
+/** Claims from the BEARER_TOKEN_0_* environment HTCondor and ARC 7 set for a plugin. */
 export function claimsFromEnv(env: Env): Claims {
   const lists = new Map<string, Map<number, string>>();
   for (const [key, value] of Object.entries(env)) {

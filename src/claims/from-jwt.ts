@@ -14,6 +14,7 @@ function part(text: string, what: string): unknown {
   return parseStrictJson(jsonText(Buffer.from(text, 'base64url'), `the token's ${what}`), `the token's ${what}`);
 }
 
+/** Decodes a compact JWS (without verifying its signature): its header and its claims. */
 export function decodeJwt(token: string): { header: Record<string, unknown>; claims: Claims } {
   const parts = token.trim().split('.');
   if (parts.length === 5)

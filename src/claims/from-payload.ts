@@ -17,7 +17,8 @@ function strings(name: string, v: unknown, allowString: boolean): string[] | und
   if (typeof v === 'string' && allowString) return [v];
   if (!Array.isArray(v))
     throw new ClaimsInvalid(
-      `claim ${JSON.stringify(name)} must be ${allowString ? 'a string or ' : ''}an array of strings, not ${describe(v)}`,
+      `claim ${JSON.stringify(name)} must be ${allowString ? 'a string or ' : ''}an array of strings, ` +
+        `not ${describe(v)}`,
     );
   v.forEach((x, i) => {
     if (typeof x !== 'string')
@@ -26,6 +27,7 @@ function strings(name: string, v: unknown, allowString: boolean): string[] | und
   return v as string[];
 }
 
+/** Claims from a decoded payload object; wrong claim types are CLAIMS_INVALID. */
 export function claimsFromObject(obj: unknown, source: ClaimsSource): Claims {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
     throw new ClaimsInvalid(`the payload must be a JSON object, not ${describe(obj)}`);

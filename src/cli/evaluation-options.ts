@@ -5,7 +5,8 @@ import { option, positiveSeconds, type OptionSpec } from './spec.js';
 export const SOURCE_OPTIONS: OptionSpec[] = [
   option(
     '--config <file>',
-    'site configuration (default: $TOKENMAP_CONFIG, else /etc/tokenmap/tokenmap.ini); not read when -c or --mapfile is given',
+    'site configuration (default: $TOKENMAP_CONFIG, else /etc/tokenmap/tokenmap.ini); ' +
+      'not read when -c or --mapfile is given',
   ),
   option(
     '-c, --policy <file>',

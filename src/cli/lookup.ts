@@ -23,7 +23,8 @@ export function lookupJson(principal: Binary, m: MapMatch | null): string {
   const p = JSON.stringify(textFromBinary(principal));
   if (!m) return `{"principal": ${p}, "matched": false}\n`;
   const source = JSON.stringify(formatPos(m.entry.record.pos));
-  return `{"principal": ${p}, "matched": true, "canonical": ${JSON.stringify(textFromBinary(m.canonical))}, "source": ${source}}\n`;
+  const canonical = JSON.stringify(textFromBinary(m.canonical));
+  return `{"principal": ${p}, "matched": true, "canonical": ${canonical}, "source": ${source}}\n`;
 }
 
 export function warnIssue(io: CliIo, issue: MapIssue): void {

@@ -58,7 +58,8 @@ export async function runSnippet(args: string[], opts: { config?: string }, io: 
       '# /etc/condor-ce/config.d/50-tokenmap.conf',
       `SEC_SCITOKENS_PLUGIN_NAMES = ${name}`,
       `SEC_SCITOKENS_PLUGIN_${name}_COMMAND = ${bin} htcondor-plugin --config ${configPath}`,
-      `# tokenmap bounds itself to ${settings.deadline} s ([limits] deadline); keep it below the authentication timeout.`,
+      `# tokenmap bounds itself to ${settings.deadline} s ([limits] deadline); ` +
+        'keep it below the authentication timeout.',
       `SEC_DEFAULT_AUTHENTICATION_TIMEOUT = ${Math.max(20, Math.ceil(settings.deadline) + 5)}`,
     );
     if (foreign.length)

@@ -104,6 +104,7 @@ export function loadSiteConfig(file: string, reader: FileReader): SiteConfig {
   return parseSiteConfig(readText(reader, file, 'configuration', 'CONFIG_UNREADABLE'), file);
 }
 
+/** Validates and types the text of a configuration file; `file` names it in messages and anchors relative paths. */
 export function parseSiteConfig(text: string, file: string): SiteConfig {
   const pos = positions(text, file);
   const doc = decode(text) as Record<string, Section>;

@@ -3,6 +3,7 @@ import type { ErrorCode } from '../errors.js';
 import { TokenmapError } from '../errors.js';
 import { stepRule, type Outcome, type TraceStep } from './trace.js';
 
+/** What the Decision says about the token (explain fills in profile, state, signature, rejections). */
 export interface TokenSummary {
   readonly source?: string;
   readonly iss?: string;
@@ -13,6 +14,7 @@ export interface TokenSummary {
   readonly rejections?: readonly string[];
 }
 
+/** The outcome of one evaluation: mapped (with each CE's identity), declined, or an error with its code. */
 export interface Decision {
   readonly result: 'mapped' | 'declined' | 'error';
   readonly reason: string;

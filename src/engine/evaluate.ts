@@ -21,6 +21,7 @@ import { accountRefusal, arcAnswer, ceIdentities, htcondorAnswer, type Ce } from
 import type { RuleSet, RuleSource } from './rule-set.js';
 import { decidingTracer, type Outcome, type Tracer } from './trace.js';
 
+/** What an evaluation takes besides the rules and the claims. */
 export interface EvaluateOptions {
   /** Unix seconds. */
   now: number;

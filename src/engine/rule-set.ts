@@ -107,6 +107,10 @@ const NO_AUDIENCE: RuleSet['audience'] = Object.freeze({
   missingOkIssuers: [],
 });
 
+/**
+ * Reads and compiles every rule source of `input` through `reader` into a frozen RuleSet. Unreadable or
+ * invalid files are typed errors naming FILE:LINE; warnings become the RuleSet's notes.
+ */
 export function buildRuleSet(input: RuleSetInput, reader: FileReader): RuleSet {
   return Object.freeze('config' in input ? fromConfig(input, reader) : fromFlags(input, reader));
 }

@@ -4,8 +4,10 @@
  */
 import { formatPos, type SourcePos } from '../errors.js';
 
+/** What a step came to. */
 export type Outcome = 'matched' | 'no-match' | 'skipped' | 'error';
 
+/** One rule considered: where, in which source, with what outcome and why. */
 export interface TraceStep {
   /** Where the rule is; absent for a step about a whole rule source. */
   readonly pos?: SourcePos;
@@ -17,6 +19,7 @@ export interface TraceStep {
   readonly why: string;
 }
 
+/** Receives the steps of an evaluation; injected (evaluate options), so callouts pay only for what they keep. */
 export interface Tracer {
   /**
    * true: the evaluation tests and reports every rule in order (explain, test); false: it may skip rules

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { binaryFromBytes, bytesFromBinary, type Binary } from '../bytes.js';
 import type { FileReader } from './reader.js';
 
+/** The FileReader of the real file system (synchronous: a callout reads a handful of small files). */
 export const nodeReader: FileReader = {
   read: (path: Binary) => readFileSync(bytesFromBinary(path)),
   kind(path: Binary) {

@@ -5,6 +5,7 @@
  */
 import type { Binary } from '../bytes.js';
 
+/** Reads files and directories; what a loader may do to the file system, and nothing more. */
 export interface FileReader {
   /** The file's bytes; throws an Error (with `code`, e.g. ENOENT) when it cannot be read. */
   read(path: Binary): Uint8Array;

@@ -93,7 +93,8 @@ export function regexState(entry: CompiledEntry & { kind: 'regex' }): RegexState
     state = {
       kind: 'unsupported',
       message:
-        'unsupported PCRE2 construct: a capturing group inside a repeated group, used by the template (its value differs from PCRE2)',
+        'unsupported PCRE2 construct: a capturing group inside a repeated group, used by the template ' +
+        '(its value differs from PCRE2)',
     };
   } else {
     try {

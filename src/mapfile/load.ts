@@ -10,14 +10,20 @@ import { parseMapText, type MapIssue, type MapRecord } from './parse.js';
 
 /** HTCondor's LOCAL_CONFIG_DIR_EXCLUDE_REGEXP default. */
 export const DEFAULT_EXCLUDE =
-  '^((\\..*)|(.*\\.pl)|(.*\\.py)|(.*\\.sh)|(.*~)|(#.*)|(.*\\.rpmsave)|(.*\\.rpmnew)|(.*\\.dpkg-old)|(.*\\.dpkg-dist)|(.*\\.cfsaved))$';
+  '^((\\..*)|(.*\\.pl)|(.*\\.py)|(.*\\.sh)|(.*~)|(#.*)|' +
+  '(.*\\.rpmsave)|(.*\\.rpmnew)|(.*\\.dpkg-old)|(.*\\.dpkg-dist)|(.*\\.cfsaved))$';
 
 /**
  * DEFAULT_EXCLUDE as translatePcre2 translates it (a test keeps the two equal): every callout on a CE
  * includes a directory, and translating this pattern at start-up would cost it about a millisecond.
  */
 export const DEFAULT_EXCLUDE_JS =
-  '^((\\x2e[\\x00-\\x09\\x0b-\\xff]*)|([\\x00-\\x09\\x0b-\\xff]*\\x2epl)|([\\x00-\\x09\\x0b-\\xff]*\\x2epy)|([\\x00-\\x09\\x0b-\\xff]*\\x2esh)|([\\x00-\\x09\\x0b-\\xff]*\\x7e)|(\\x23[\\x00-\\x09\\x0b-\\xff]*)|([\\x00-\\x09\\x0b-\\xff]*\\x2erpmsave)|([\\x00-\\x09\\x0b-\\xff]*\\x2erpmnew)|([\\x00-\\x09\\x0b-\\xff]*\\x2edpkg\\x2dold)|([\\x00-\\x09\\x0b-\\xff]*\\x2edpkg\\x2ddist)|([\\x00-\\x09\\x0b-\\xff]*\\x2ecfsaved))(?=\\n?$)';
+  '^((\\x2e[\\x00-\\x09\\x0b-\\xff]*)|([\\x00-\\x09\\x0b-\\xff]*\\x2epl)|' +
+  '([\\x00-\\x09\\x0b-\\xff]*\\x2epy)|([\\x00-\\x09\\x0b-\\xff]*\\x2esh)|' +
+  '([\\x00-\\x09\\x0b-\\xff]*\\x7e)|(\\x23[\\x00-\\x09\\x0b-\\xff]*)|' +
+  '([\\x00-\\x09\\x0b-\\xff]*\\x2erpmsave)|([\\x00-\\x09\\x0b-\\xff]*\\x2erpmnew)|' +
+  '([\\x00-\\x09\\x0b-\\xff]*\\x2edpkg\\x2dold)|([\\x00-\\x09\\x0b-\\xff]*\\x2edpkg\\x2ddist)|' +
+  '([\\x00-\\x09\\x0b-\\xff]*\\x2ecfsaved))(?=\\n?$)';
 
 export interface LoadOptions {
   hashKeys: boolean;
@@ -72,7 +78,8 @@ export function loadMapFile(top: Binary, reader: FileReader, opts: LoadOptions):
             : [target];
       } catch (e) {
         warn(
-          `Could not read included directory ${JSON.stringify(textFromBinary(target))} (${systemErrorText(e)}); skipped`,
+          `Could not read included directory ${JSON.stringify(textFromBinary(target))} ` +
+            `(${systemErrorText(e)}); skipped`,
         );
         continue;
       }

@@ -8,6 +8,7 @@ import type { MapIssue } from './parse.js';
 import { regexState, type CompiledEntry, type CompiledMap, type MethodTable } from './compile.js';
 import { applyTemplate, existingGroups } from './template.js';
 
+/** The entry that matched and the canonical name it gives (bytes, as a binary string). */
 export interface MapMatch {
   entry: CompiledEntry;
   canonical: Binary;
@@ -47,7 +48,8 @@ function finish(entry: CompiledEntry, groups: Binary[]): MapMatch {
   if (entry.template.danglingBackslash)
     throw new TokenmapError(
       'MAPFILE_TEMPLATE',
-      `canonical name ${clip(JSON.stringify(textFromBinary(entry.record.canonical)))} ends in a lone backslash (undefined behaviour in HTCondor)`,
+      `canonical name ${clip(JSON.stringify(textFromBinary(entry.record.canonical)))} ends in a lone backslash ` +
+        '(undefined behaviour in HTCondor)',
       entry.record.pos,
     );
   return { entry, canonical: applyTemplate(entry.template, groups) };
@@ -84,6 +86,11 @@ export function methodTable(map: CompiledMap, method: string): MethodTable | und
   return map.methods.get(asciiUpper(method));
 }
 
+/**
+ * HTCondor's lookup of a principal (bytes) for an authentication method: the first matching entry in
+ * file order, through the literal and prefix indexes; null for no match. `probe` learns the entry being
+ * tried (for a deadline message) and the lines dropped on the way.
+ */
 export function lookup(map: CompiledMap, method: string, principal: Binary, probe?: LookupProbe): MapMatch | null {
   const table = methodTable(map, method);
   if (!table) return null;

@@ -7,6 +7,7 @@ import { DEFAULT_EXCLUDE, DEFAULT_EXCLUDE_JS, loadMapFile } from './load.js';
 import type { MapIssue } from './parse.js';
 import { translatePcre2 } from './pcre2.js';
 
+/** How a map file is read and compiled (HTCondor knobs). */
 export interface MapSourceOptions {
   hashKeys: boolean;
   /** Translate every regex at load (and report every dropped line); otherwise on first use. */
@@ -15,6 +16,7 @@ export interface MapSourceOptions {
   excludeRegexp?: string;
 }
 
+/** A compiled map file, with what was found while loading it and the files it read. */
 export interface MapSource {
   path: string;
   map: CompiledMap;
@@ -31,6 +33,7 @@ export function compileExclude(pattern: string): RegExp {
   return new RegExp(t.source);
 }
 
+/** Reads a map file (following @include) through `reader` and compiles it; unreadable is MAPFILE_UNREADABLE. */
 export function loadMapSource(path: string, reader: FileReader, opts: MapSourceOptions): MapSource {
   const exclude = compileExclude(opts.excludeRegexp ?? DEFAULT_EXCLUDE);
   const loaded = loadMapFile(binaryFromText(path), reader, { hashKeys: opts.hashKeys, exclude });

@@ -14,6 +14,7 @@ export interface Pcre2Options {
   ungreedy: boolean;
 }
 
+/** A PCRE2 pattern as a JavaScript RegExp source, or why it has no exact equivalent. */
 export type Translation =
   | {
       kind: 'ok';

@@ -68,7 +68,9 @@ export function parseIni(text: string, file: string): IniDocument {
         pos,
         severity: 'error',
         code: 'POLICY_SYNTAX',
-        message: `indented line continues the value of ${JSON.stringify(lastOption.rawKey)} (configparser joins it with a newline); tokenmap does not accept continuation lines`,
+        message:
+          `indented line continues the value of ${JSON.stringify(lastOption.rawKey)} ` +
+          '(configparser joins it with a newline); tokenmap does not accept continuation lines',
       });
       return;
     }

@@ -26,7 +26,8 @@ export function matchMapping(rule: MappingRule, c: Claims): RuleMatch {
   if (c.iss !== rule.issuer) return issuerMismatch(rule, c);
   if (rule.uniqueId !== '*' && c.uniqueId !== rule.uniqueId)
     return no(
-      `unique id ${q(c.uniqueId ?? null)} (${c.vopersonId !== undefined ? 'voperson_id' : 'sub'}) is not ${q(rule.uniqueId)}`,
+      `unique id ${q(c.uniqueId ?? null)} (${c.vopersonId !== undefined ? 'voperson_id' : 'sub'}) ` +
+        `is not ${q(rule.uniqueId)}`,
     );
   if (rule.audience !== '*' && !c.aud.includes(rule.audience))
     return no(

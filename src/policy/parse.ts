@@ -115,7 +115,8 @@ export function parsePolicy(text: string, file: string): PolicyFile {
         if (e.rawKey !== e.key)
           warn(
             e.pos,
-            `${JSON.stringify(e.rawKey)} is lower-cased to ${JSON.stringify(e.key)} (configparser), and that is the account printed`,
+            `${JSON.stringify(e.rawKey)} is lower-cased to ${JSON.stringify(e.key)} (configparser), ` +
+              'and that is the account printed',
           );
         rules.push({ kind: 'mapping', name: e.key, pos: e.pos, uniqueId, issuer, audience, scope, group });
       }
@@ -134,7 +135,8 @@ export function parsePolicy(text: string, file: string): PolicyFile {
     if (results.length !== 1) {
       error(
         s.pos,
-        `[rule ${name}] needs exactly one result: account = NAME, pool = NAME or deny = REASON (has ${results.length ? results.join(', ') : 'none'})`,
+        `[rule ${name}] needs exactly one result: account = NAME, pool = NAME or deny = REASON ` +
+          `(has ${results.length ? results.join(', ') : 'none'})`,
       );
       continue;
     }
@@ -183,7 +185,8 @@ export function parsePolicy(text: string, file: string): PolicyFile {
     if (r.kind === 'native' && 'pool' in r.result && !pools.has(r.result.pool))
       error(
         r.pos,
-        `[rule ${r.name}] maps to pool ${JSON.stringify(r.result.pool)}, which no [pool ${r.result.pool}] section in this file defines`,
+        `[rule ${r.name}] maps to pool ${JSON.stringify(r.result.pool)}, ` +
+          `which no [pool ${r.result.pool}] section in this file defines`,
       );
   return { file, rules, pools, problems };
 }

@@ -76,6 +76,7 @@ export function discoverToken(env: Readonly<Record<string, string | undefined>>,
   }
   throw new TokenmapError(
     'TOKEN_NOT_FOUND',
-    'no token found: give TOKEN, --token-file or --claims, or set BEARER_TOKEN / BEARER_TOKEN_FILE (WLCG Bearer Token Discovery)',
+    'no token found: give TOKEN, --token-file or --claims, ' +
+      'or set BEARER_TOKEN / BEARER_TOKEN_FILE (WLCG Bearer Token Discovery)',
   );
 }
