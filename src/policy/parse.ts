@@ -152,7 +152,8 @@ export function parsePolicy(text: string, file: string): PolicyFile {
       if (item.kind === 'storage' && item.path === null)
         error(
           s.entries.find((e) => e.key === 'scopes')?.pos ?? s.pos,
-          `[rule ${name}] scope ${JSON.stringify(sc)} can never be granted: ${item.invalid ?? 'a storage scope needs a path'}`,
+          `[rule ${name}] scope ${JSON.stringify(sc)} can never be granted: ` +
+            (item.invalid ?? 'a storage scope needs a path'),
         );
     }
     rules.push({

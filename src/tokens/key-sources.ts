@@ -119,7 +119,9 @@ async function cachedOrFetched(issuer: string, kid: string, cfg: KeySourcesConfi
     if (cached?.failedUntil !== undefined && cached.failedUntil > now)
       return {
         missing: 'KEYS_UNAVAILABLE',
-        message: `keys of ${issuer} could not be fetched (${cached.error ?? 'error'}); not retried before ${when(cached.failedUntil)} (negative cache ${origin})`,
+        message:
+          `keys of ${issuer} could not be fetched (${cached.error ?? 'error'}); ` +
+          `not retried before ${when(cached.failedUntil)} (negative cache ${origin})`,
         notes,
       };
     const f = await fetchAndRecord(issuer, cfg, deps, cached, false);
@@ -129,7 +131,9 @@ async function cachedOrFetched(issuer: string, kid: string, cfg: KeySourcesConfi
     if (key) return { found: key, source: 'discovery', origin: f.keys.url ?? issuer, notes };
     return {
       missing: 'TOKEN_KID_UNKNOWN',
-      message: `kid ${JSON.stringify(kid)} is not among the ${f.keys.jwks.keys.length} keys ${issuer} publishes (${f.keys.url})`,
+      message:
+        `kid ${JSON.stringify(kid)} is not among the ${f.keys.jwks.keys.length} keys ${issuer} publishes ` +
+        `(${f.keys.url})`,
       notes,
     };
   }
@@ -154,7 +158,8 @@ async function cachedOrFetched(issuer: string, kid: string, cfg: KeySourcesConfi
         `kid ${JSON.stringify(kid)} is not among the keys of ${issuer}` +
         (source === 'discovery'
           ? ' (just fetched)'
-          : ` (cached ${origin}; refetch rate-limited: last at ${when(last as number)}, next allowed at ${when((last as number) + cfg.refetchInterval)})`),
+          : ` (cached ${origin}; refetch rate-limited: last at ${when(last as number)}, ` +
+            `next allowed at ${when((last as number) + cfg.refetchInterval)})`),
       notes,
     };
   const f = await fetchAndRecord(issuer, cfg, deps, keys, true);
@@ -184,7 +189,9 @@ export async function findKey(issuer: string, kid: string, cfg: KeySourcesConfig
       ? { found: key, source: 'pinned', origin: pinnedFile, notes: [] }
       : {
           missing: 'TOKEN_KID_UNKNOWN',
-          message: `kid ${JSON.stringify(kid)} is not among the keys pinned for ${issuer} in ${pinnedFile} (pinned keys are the only ones used for it)`,
+          message:
+            `kid ${JSON.stringify(kid)} is not among the keys pinned for ${issuer} in ${pinnedFile} ` +
+            '(pinned keys are the only ones used for it)',
           notes: [],
         };
   }

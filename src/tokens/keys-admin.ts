@@ -80,19 +80,25 @@ export function showKeys(s: TokenSettings, asked: readonly string[], deps: Verif
     lines.push('  1 pinned            none');
     const problems: string[] = [];
     const hit = cfg.wlcgLocations ? findInWlcgCache(issuer, cfg.wlcgLocations, files, t, problems) : undefined;
-    lines.push(
-      `  2 WLCG JWKS cache   ${cfg.wlcgLocations === null ? 'not read (system_jwks_cache = no)' : hit ? `${hit.file}: ${describeKeys(hit.entry.jwks)}, until ${when(hit.entry.expiration)}` : 'no unexpired entry'}`,
-      ...problems.map((p) => `                      ${p}`),
-    );
+    const wlcg =
+      cfg.wlcgLocations === null
+        ? 'not read (system_jwks_cache = no)'
+        : hit
+          ? `${hit.file}: ${describeKeys(hit.entry.jwks)}, until ${when(hit.entry.expiration)}`
+          : 'no unexpired entry';
+    lines.push(`  2 WLCG JWKS cache   ${wlcg}`, ...problems.map((p) => `                      ${p}`));
     const c = cfg.cacheDir === undefined ? undefined : readCachedKeys(cfg.cacheDir, issuer, files);
     let own: string;
     if (cfg.cacheDir === undefined) own = 'none configured ([tokens] key_cache)';
     else if (!c) own = `${cacheFile(cfg.cacheDir, issuer)}: empty`;
     else if (!c.jwks.keys.length)
-      own = `${cacheFile(cfg.cacheDir, issuer)}: fetch failed (${c.error ?? 'error'})${c.failedUntil && c.failedUntil > t ? `, not retried before ${when(c.failedUntil)}` : ''}`;
+      own =
+        `${cacheFile(cfg.cacheDir, issuer)}: fetch failed (${c.error ?? 'error'})` +
+        (c.failedUntil && c.failedUntil > t ? `, not retried before ${when(c.failedUntil)}` : '');
     else
       own =
-        `${cacheFile(cfg.cacheDir, issuer)}: ${describeKeys(c.jwks)} from ${c.url ?? '?'}, fetched ${when(c.fetchedAt)}, ` +
+        `${cacheFile(cfg.cacheDir, issuer)}: ${describeKeys(c.jwks)} from ${c.url ?? '?'}, ` +
+        `fetched ${when(c.fetchedAt)}, ` +
         `refresh ${when(c.refreshAt)}, ${c.expiration > t ? 'expires' : 'EXPIRED'} ${when(c.expiration)}` +
         (c.refetchedAt ? `, last kid refetch ${when(c.refetchedAt)}` : '') +
         (c.error ? `, last refresh failed: ${c.error}` : '');
