@@ -18,13 +18,21 @@ export function isAscii(s: string): boolean {
   return true;
 }
 
+// Module-level: a regex literal in a function body is a new RegExp object on every call.
+const HAS_UPPER = /[A-Z]/;
+const HAS_LOWER = /[a-z]/;
+const UPPER = /[A-Z]/g;
+const LOWER = /[a-z]/g;
+const lowerOf = (c: string) => String.fromCharCode(c.charCodeAt(0) | 0x20);
+const upperOf = (c: string) => String.fromCharCode(c.charCodeAt(0) & ~0x20);
+
 /** ASCII-only lower-casing: bytes 0x80-0xFF never fold (C locale). */
 export function asciiLower(s: string): string {
-  return /[A-Z]/.test(s) ? s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) | 0x20)) : s;
+  return HAS_UPPER.test(s) ? s.replace(UPPER, lowerOf) : s;
 }
 
 export function asciiUpper(s: string): string {
-  return /[a-z]/.test(s) ? s.replace(/[a-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) & ~0x20)) : s;
+  return HAS_LOWER.test(s) ? s.replace(LOWER, upperOf) : s;
 }
 
 /** Shortens text for a one-line diagnostic (a regex or a name may be megabytes long). */

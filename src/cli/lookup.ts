@@ -1,9 +1,10 @@
 /** `tokenmap lookup`: HTCondor's own map file lookup, canonical name only (shared/spec/cli.md). */
-import { binaryFromBytes, binaryFromText, bytesFromBinary, textFromBinary, type Binary } from '../bytes.js';
+import { binaryFromText, bytesFromBinary, textFromBinary, type Binary } from '../bytes.js';
 import { formatPos, TokenmapError } from '../errors.js';
 import { DeadlineExceeded, runBounded } from '../engine/bounded.js';
 import { nodeReader } from '../io/node-reader.js';
-import { lookup, type LookupProbe, type MapMatch } from '../mapfile/lookup.js';
+import { lineBatches } from '../io/line-batches.js';
+import { lookup, lookupWithoutRegex, NEEDS_REGEX, type LookupProbe, type MapMatch } from '../mapfile/lookup.js';
 import { loadMapSource, type MapSource } from '../mapfile/map-source.js';
 import type { MapIssue } from '../mapfile/parse.js';
 import { EXIT_NO, EXIT_OK } from './fail.js';
@@ -18,13 +19,31 @@ export interface LookupOptions {
   excludeRegexp?: string;
 }
 
+/** The end of a matched JSON line: what follows the principal. */
+function matchedTail(m: MapMatch): string {
+  const source = JSON.stringify(formatPos(m.entry.record.pos));
+  const canonical = JSON.stringify(textFromBinary(m.canonical));
+  return `, "matched": true, "canonical": ${canonical}, "source": ${source}}\n`;
+}
+
 /** The JSON line of cli.md, spaced exactly as written there. */
 export function lookupJson(principal: Binary, m: MapMatch | null): string {
   const p = JSON.stringify(textFromBinary(principal));
-  if (!m) return `{"principal": ${p}, "matched": false}\n`;
-  const source = JSON.stringify(formatPos(m.entry.record.pos));
-  const canonical = JSON.stringify(textFromBinary(m.canonical));
-  return `{"principal": ${p}, "matched": true, "canonical": ${canonical}, "source": ${source}}\n`;
+  return m ? `{"principal": ${p}${matchedTail(m)}` : `{"principal": ${p}, "matched": false}\n`;
+}
+
+/**
+ * lookupJson for a stream of answers: the end of a matched line is kept per entry and reused while the
+ * entry gives the same canonical name (a template without groups always does).
+ */
+function jsonLines(): (principal: Binary, m: MapMatch | null) => string {
+  const tails = new Map<MapMatch['entry'], { canonical: Binary; tail: string }>();
+  return (principal, m) => {
+    if (!m) return lookupJson(principal, m);
+    let t = tails.get(m.entry);
+    if (t?.canonical !== m.canonical) tails.set(m.entry, (t = { canonical: m.canonical, tail: matchedTail(m) }));
+    return `{"principal": ${JSON.stringify(textFromBinary(principal))}${t.tail}`;
+  };
 }
 
 export function warnIssue(io: CliIo, issue: MapIssue): void {
@@ -41,7 +60,11 @@ export function warnDropped(io: CliIo, probe: LookupProbe): void {
   probe.dropped.length = 0;
 }
 
-/** Runs lookups under the time bound; an interrupted regex is reported with the entry it was running. */
+/**
+ * Answers a batch of principals. Lookups that only compare strings run as they are; those that need a
+ * RegExp run together under the time bound (entering it costs a watchdog thread), and an interrupted regex
+ * is reported with the entry it was running. Errors surface in principal order, as one scan would raise them.
+ */
 function boundedLookups(
   source: MapSource,
   method: string,
@@ -49,20 +72,39 @@ function boundedLookups(
   ms: number,
   io: CliIo,
 ): (MapMatch | null)[] {
-  const probe: LookupProbe = { entry: null, dropped: [] };
-  try {
-    return runBounded(() => principals.map((p) => lookup(source.map, method, p, probe)), ms);
-  } catch (e) {
-    if (e instanceof DeadlineExceeded)
-      throw new TokenmapError(
-        'DEADLINE',
-        `regex evaluation exceeded the time limit of ${ms} ms`,
-        probe.entry?.record.pos,
-      );
-    throw e;
-  } finally {
-    warnDropped(io, probe);
+  const results: (MapMatch | null)[] = new Array(principals.length).fill(null);
+  const needRegex: number[] = [];
+  let failure: { at: number; error: unknown } | null = null;
+  for (let i = 0; i < principals.length; i++) {
+    try {
+      const r = lookupWithoutRegex(source.map, method, principals[i] as Binary);
+      if (r === NEEDS_REGEX) needRegex.push(i);
+      else results[i] = r;
+    } catch (error) {
+      failure = { at: i, error };
+      break;
+    }
   }
+  if (needRegex.length) {
+    const probe: LookupProbe = { entry: null, dropped: [] };
+    try {
+      runBounded(() => {
+        for (const i of needRegex) results[i] = lookup(source.map, method, principals[i] as Binary, probe);
+      }, ms);
+    } catch (e) {
+      if (e instanceof DeadlineExceeded)
+        throw new TokenmapError(
+          'DEADLINE',
+          `regex evaluation exceeded the time limit of ${ms} ms`,
+          probe.entry?.record.pos,
+        );
+      throw e;
+    } finally {
+      warnDropped(io, probe);
+    }
+  }
+  if (failure) throw failure.error;
+  return results;
 }
 
 export async function runLookup(principals: string[], opts: LookupOptions, io: CliIo): Promise<number> {
@@ -90,23 +132,25 @@ export async function runLookup(principals: string[], opts: LookupOptions, io: C
   return results.every(Boolean) ? EXIT_OK : EXIT_NO;
 }
 
-/** `lookup -`: principals are LF-terminated byte lines on stdin, answered chunk by chunk in JSON. */
+/** `lookup -`: principals are LF-terminated byte lines on stdin, answered batch by batch in JSON. */
 async function lookupStream(source: MapSource, method: string, ms: number, io: CliIo): Promise<number> {
-  let pending = '';
   let allMatched = true;
-  const answer = (keys: Binary[]) => {
-    const results = boundedLookups(source, method, keys, ms, io);
-    if (results.some((r) => r === null)) allMatched = false;
-    io.out(keys.map((k, i) => lookupJson(k, results[i] ?? null)).join(''));
-  };
-  for await (const chunk of io.stdin().stream) {
-    pending += typeof chunk === 'string' ? binaryFromText(chunk) : binaryFromBytes(chunk);
-    const lastLf = pending.lastIndexOf('\n');
-    if (lastLf < 0) continue;
-    const keys = pending.slice(0, lastLf).split('\n');
-    pending = pending.slice(lastLf + 1);
-    answer(keys);
+  const json = jsonLines();
+  const stdin = io.stdin();
+  try {
+    for await (const keys of lineBatches(stdin.stream)) {
+      const results = boundedLookups(source, method, keys, ms, io);
+      let out = '';
+      for (let i = 0; i < keys.length; i++) {
+        const m = results[i] ?? null;
+        if (!m) allMatched = false;
+        out += json(keys[i] as Binary, m);
+      }
+      io.out(out);
+    }
+  } finally {
+    // An error leaves a read pending: stop it, or a writer that keeps the pipe open keeps the process.
+    stdin.close();
   }
-  if (pending) answer([pending]);
   return allMatched ? EXIT_OK : EXIT_NO;
 }

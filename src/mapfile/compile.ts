@@ -1,7 +1,8 @@
 /**
  * Compiles loaded records into lookup tables: per method (ASCII case-insensitive), literal keys in a hash
- * table (first occurrence wins), and regex entries indexed by the literal prefix after their leading `^`,
- * so that a lookup runs only the regexes that can match its principal.
+ * table (first occurrence wins), regexes that are plain `^LITERAL$` comparisons in hash tables of their
+ * own (literal-pattern.ts), and the other regex entries indexed by the literal prefix after their leading
+ * `^`, so that a lookup runs only the regexes that can match its principal.
  *
  * A regex is translated (PCRE2 -> JavaScript) when a lookup first reaches it, not at load: a callout on a
  * CE with a large generated map file pays only for the few entries its principal can match. The index
@@ -10,6 +11,7 @@
  */
 import { asciiUpper, clip, textFromBinary } from '../bytes.js';
 import type { MapIssue, MapRecord } from './parse.js';
+import { literalPattern, type LiteralPattern } from './literal-pattern.js';
 import { anchoredPrefix, translatePcre2 } from './pcre2.js';
 import { parseTemplate, type Template } from './template.js';
 
@@ -21,18 +23,42 @@ export type RegexState =
 
 export type CompiledEntry =
   | { kind: 'literal'; index: number; record: MapRecord; template: Template }
-  | { kind: 'regex'; index: number; record: MapRecord; template: Template; state?: RegexState }
+  | {
+      kind: 'regex';
+      index: number;
+      record: MapRecord;
+      template: Template;
+      state?: RegexState;
+      /** The pattern is a string comparison: it is never translated or run as a RegExp. */
+      literal: LiteralPattern | null;
+    }
   | { kind: 'unsupported'; index: number; record: MapRecord; template: Template; message: string };
 
-/** Regex entries whose matches must start with a known literal, bucketed by that literal's length. */
-interface PrefixIndex {
+/**
+ * Regex entries whose matches must start with a known literal. A key that ends in the principal's first
+ * comma (`<iss>,`) is found by one hash lookup of the principal's own `<iss>,`; other keys are bucketed by
+ * their length.
+ */
+export interface PrefixIndex {
+  byIssuer: Map<string, number[]>;
   lengths: number[];
   byLength: Map<number, Map<string, number[]>>;
 }
 
+/** The first entries, in file order, that a principal equal to a key matches without running a regex. */
+export interface KeyHit {
+  /** The first literal entry with this key or `^key$` regex entry. */
+  first: number;
+  /** The first `^key$` regex entry (Infinity: none), which also matches the key followed by a final LF. */
+  exact: number;
+}
+
 export interface MethodTable {
   entries: CompiledEntry[];
-  literals: Map<string, number>;
+  /** Literal entries by key, and `^L$` regex entries by L. */
+  keys: Map<string, KeyHit>;
+  /** Caseless `^L$` regex entries by L ASCII-lower-cased (`first` and `exact` alike). */
+  caselessKeys: Map<string, KeyHit>;
   /** Regex (and unsupported) entries with no usable prefix: always candidates. */
   unindexed: number[];
   prefixes: PrefixIndex;
@@ -43,7 +69,13 @@ export interface CompiledMap {
   methods: Map<string, MethodTable>;
 }
 
-const emptyIndex = (): PrefixIndex => ({ lengths: [], byLength: new Map() });
+const emptyIndex = (): PrefixIndex => ({ byIssuer: new Map(), lengths: [], byLength: new Map() });
+
+function addTo<K>(map: Map<K, number[]>, key: K, index: number): void {
+  const list = map.get(key);
+  if (list) list.push(index);
+  else map.set(key, [index]);
+}
 
 /**
  * The key a regex is filed under: its literal prefix up to the first comma, the issuer of a SciTokens
@@ -57,6 +89,7 @@ function indexKey(prefix: string): string {
 
 function addToIndex(ix: PrefixIndex, prefix: string, index: number): void {
   const key = indexKey(prefix);
+  if (key.endsWith(',')) return addTo(ix.byIssuer, key, index);
   let bucket = ix.byLength.get(key.length);
   if (!bucket) {
     bucket = new Map();
@@ -64,9 +97,14 @@ function addToIndex(ix: PrefixIndex, prefix: string, index: number): void {
     ix.lengths.push(key.length);
     ix.lengths.sort((a, b) => a - b);
   }
-  const list = bucket.get(key);
-  if (list) list.push(index);
-  else bucket.set(key, [index]);
+  addTo(bucket, key, index);
+}
+
+/** Files an entry under its key; entries come in file order, so the first one filed stays first. */
+function addKey(keys: Map<string, KeyHit>, key: string, index: number, exact: boolean): void {
+  const hit = keys.get(key);
+  if (!hit) keys.set(key, { first: index, exact: exact ? index : Infinity });
+  else if (exact && hit.exact === Infinity) hit.exact = index;
 }
 
 /** Translates a regex entry (once) and returns what it is. */
@@ -121,9 +159,10 @@ function compileEntry(record: MapRecord, index: number): { entry: CompiledEntry;
       prefix: null,
     };
   if (!record.regex) return { entry: { kind: 'literal', index, record, template }, prefix: null };
+  const literal = literalPattern(record.principal, record.caseless);
   return {
-    entry: { kind: 'regex', index, record, template },
-    prefix: anchoredPrefix(record.principal, record.caseless),
+    entry: { kind: 'regex', index, record, template, literal },
+    prefix: literal?.whole ? null : anchoredPrefix(record.principal, record.caseless),
   };
 }
 
@@ -144,7 +183,8 @@ export function compileMap(
     if (!table) {
       table = {
         entries: [],
-        literals: new Map(),
+        keys: new Map(),
+        caselessKeys: new Map(),
         unindexed: [],
         prefixes: emptyIndex(),
         caselessPrefixes: emptyIndex(),
@@ -155,14 +195,16 @@ export function compileMap(
     const { entry, prefix } = compileEntry(record, index);
     table.entries.push(entry);
     if (entry.kind === 'literal') {
-      if (!table.literals.has(record.principal)) table.literals.set(record.principal, index);
+      addKey(table.keys, record.principal, index, false);
       continue;
     }
     if (entry.kind === 'regex' && opts.eager) {
       const state = regexState(entry);
       if (state.kind === 'dropped') issues.push(state.issue);
     }
-    if (prefix === null) table.unindexed.push(index);
+    const lit = entry.kind === 'regex' ? entry.literal : null;
+    if (lit?.whole) addKey(lit.caseless ? table.caselessKeys : table.keys, lit.text, index, true);
+    else if (prefix === null) table.unindexed.push(index);
     else addToIndex(record.caseless ? table.caselessPrefixes : table.prefixes, prefix, index);
   }
   return { map: { methods }, issues };

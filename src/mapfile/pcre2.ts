@@ -171,7 +171,7 @@ for (const c of '*+?{') QUANTIFIER_START[ch(c)] = 1;
  * Scans a run of literal bytes from `i`: ordinary bytes and escaped punctuation (`\\.` `\\/` `\\:` ...).
  * A byte followed by a quantifier ends the run before it (the quantifier binds to it). Returns the end.
  */
-function scanLiterals(p: string, i: number, onByte?: (byte: number) => void): number {
+export function scanLiterals(p: string, i: number, onByte?: (byte: number) => void): number {
   for (;;) {
     const code = p.charCodeAt(i);
     let byte: number;
@@ -818,7 +818,8 @@ function literalPrefix(alts: Node[][]): { prefix: string | null; caseless: boole
 /**
  * The literal bytes every match of a pattern must start with, found without translating it: a leading `^`
  * (or `\\A`, `\\G`), then ordinary bytes and escaped punctuation, none of them quantified. It answers only
- * when that is certain: a pattern holding a top-level `|`, a class, `\\Q`, a comment or a verb gives null.
+ * when that is certain: a pattern holding a top-level `|`, `\\Q`, a comment, a verb, or a class it cannot
+ * read past (a POSIX class inside it) gives null.
  * It agrees with `translatePcre2(...).prefix` on every pattern PCRE2 accepts (tested); on a pattern PCRE2
  * rejects it may answer, which is harmless: such an entry never matches.
  */
@@ -841,14 +842,36 @@ function topLevelIsOneBranch(p: string): boolean {
     if (c === '\\') {
       if (p[i + 1] === 'Q') return false;
       i++;
-    } else if (c === '[') return false;
-    else if (c === '(') {
+    } else if (c === '[') {
+      i = classEnd(p, i);
+      if (i < 0) return false;
+    } else if (c === '(') {
       if (p[i + 1] === '*' || p.startsWith('?#', i + 1)) return false;
       depth++;
     } else if (c === ')') depth--;
     else if (c === '|' && depth <= 0) return false;
   }
   return true;
+}
+
+/**
+ * The offset of the `]` that closes the class opened at `open` (a `]` first in the class, or first after
+ * `^`, is a member), so that a `|` or a parenthesis inside it is not read as syntax; -1 where that is not
+ * certain (a POSIX class or collating element, `\Q`, no closing bracket).
+ */
+function classEnd(p: string, open: number): number {
+  let i = open + 1;
+  if (p[i] === '^') i++;
+  if (p[i] === ']') i++;
+  for (; i < p.length; i++) {
+    const c = p[i];
+    if (c === ']') return i;
+    if (c === '\\') {
+      if (p[i + 1] === 'Q' || i + 1 >= p.length) return -1;
+      i++;
+    } else if (c === '[' && (p[i + 1] === ':' || p[i + 1] === '.' || p[i + 1] === '=')) return -1;
+  }
+  return -1;
 }
 
 /** Translates one PCRE2 pattern (a binary string, after map file escape processing). */

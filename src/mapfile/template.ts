@@ -12,6 +12,8 @@ export interface Template {
   usesNumberedGroups: boolean;
   /** Ends in a lone backslash: undefined behaviour in HTCondor, refused by tokenmap when it is used. */
   danglingBackslash: boolean;
+  /** The canonical name itself when the template refers to no group at all (not even `\0`), else null. */
+  fixed: Binary | null;
 }
 
 export function parseTemplate(text: Binary): Template {
@@ -35,7 +37,8 @@ export function parseTemplate(text: Binary): Template {
     i += 2;
   }
   if (run < text.length) parts.push(text.slice(run));
-  return { parts, usesNumberedGroups, danglingBackslash };
+  const fixed = parts.every((p) => typeof p === 'string') ? parts.join('') : null;
+  return { parts, usesNumberedGroups, danglingBackslash, fixed };
 }
 
 /** `groups` holds the groups that exist: 0..h, where h is the highest group that took part. */
