@@ -1,7 +1,8 @@
 // npm run bench: start-up of the callout paths against `node -e 0`, side by side in one run, and the
 // throughput of compiled lookups. Every number is a median over interleaved runs on this machine.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +33,7 @@ function spawnTimed(c) {
     input: fd === undefined ? (c.stdin ?? '') : undefined,
     stdio: [fd ?? 'pipe', 'pipe', 'pipe'],
     env,
-    cwd: ROOT,
+    cwd: c.cwd ?? ROOT,
     maxBuffer: 1 << 30,
   });
   if (fd !== undefined) closeSync(fd);
@@ -294,12 +295,59 @@ const cases = [
     target: '<= 1.3x',
   },
 ];
-// TOKENMAP_BENCH_BASELINE=DIR (a copy of another build's bin/ and dist/) times that build's callouts in the
+/**
+ * explain of a signed token whose issuer's keys are in tokenmap's key cache (fresh, so nothing is
+ * fetched): the verifier bundle and jose are loaded, a callout never pays for them.
+ */
+function warmKeyCacheCase() {
+  const dir = mkdtempSync(join(tmpdir(), 'tokenmap-bench-'));
+  const iss = 'https://iam.bench.invalid/';
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const now = Math.floor(Date.now() / 1000);
+  const entry = {
+    expiration: now + 86400,
+    next_update: now + 21600,
+    jwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1' }] },
+    tokenmap: { fetched_at: now },
+  };
+  mkdirSync(join(dir, 'keys'));
+  writeFileSync(join(dir, 'keys', createHash('sha256').update(iss).digest('hex')), JSON.stringify({ [iss]: entry }));
+  writeFileSync(join(dir, 'p.ini'), `[rule r]\nissuer = ${iss}\naccount = benchuser\n`);
+  writeFileSync(
+    join(dir, 'tokenmap.ini'),
+    `[rules]\nsource[] = policy:p.ini\n[audience]\naccept = https://ce.example.org\n` +
+      `[tokens]\ntrust[] = ${iss}\nkey_cache = keys\nsystem_jwks_cache = no\n`,
+  );
+  const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const claims = {
+    iss,
+    sub: 's',
+    aud: 'https://ce.example.org',
+    'wlcg.ver': '1.0',
+    jti: 'j',
+    iat: now,
+    exp: now + 86400,
+  };
+  const input = `${b64({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' })}.${b64(claims)}`;
+  const token = `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
+  const args = ['explain', '--config', join(dir, 'tokenmap.ini'), token];
+  return {
+    dir,
+    cases: [
+      { name: "tokenmap explain, signed token, key in tokenmap's warm key cache", cmd: BIN, args, expect: 0 },
+      { name: 'tokenmap explain --no-verify, same token', cmd: BIN, args: [...args, '--no-verify'], expect: 0 },
+    ],
+  };
+}
+const warm = warmKeyCacheCase();
+cases.push(...warm.cases);
+
+// TOKENMAP_BENCH_BASELINE=DIR (another built checkout, run in its own directory) times that build's callouts in the
 // same run, so a change's effect on start-up is a side-by-side ratio, not a comparison across runs.
 const baseline = process.env.TOKENMAP_BENCH_BASELINE;
 if (baseline)
-  for (const c of cases.filter((x) => x.name.startsWith('tokenmap ')))
-    cases.push({ ...c, name: `${c.name}, baseline build`, cmd: join(baseline, 'bin/tokenmap') });
+  for (const c of cases.filter((x) => / (lookup|htcondor-plugin|arc-plugin) /.test(` ${x.name} `)))
+    cases.push({ ...c, name: `${c.name}, baseline build`, cmd: join(baseline, 'bin/tokenmap'), cwd: baseline });
 const INHERITED_NODE = 'node -e 0, environment of this shell';
 if (process.env.NODE_EXTRA_CA_CERTS) {
   const plugin = cases.find((c) => c.name.startsWith('tokenmap htcondor-plugin'));
@@ -317,3 +365,4 @@ peakMemory(cases.filter((c) => !c.inherit));
 throughput();
 osgLookups();
 decisions();
+rmSync(warm.dir, { recursive: true, force: true });

@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   POOL_UNAVAILABLE: 'a rule maps to a pool, which this version does not allocate',
   PLUGIN_UNCONFIGURED: 'a map file hands over to PLUGIN:<name> with no [plugin <name>] configured',
   AUDIT_UNWRITABLE: 'the audit log cannot be appended to',
+  KEYS_UNAVAILABLE: "explain, test: the token issuer's keys cannot be had (the transport error is named)",
 } as const;
 
 /** A stable error code: one of ERROR_CODES (README "Error codes"). */

@@ -41,7 +41,10 @@ t.test('--json validates against the decision schema', async (t) => {
 t.test('a compact JWT from a file or argv, and WLCG Bearer Token Discovery', async (t) => {
   const jwt = readFileSync(join(TOKENS, 'atlas-production.jwt'), 'utf8').trim();
   const fromFile = await runBin(['explain', '--config', CONFIG, '--token-file', join(TOKENS, 'atlas-production.jwt')]);
-  t.match(fromFile.stdout.toString(), /signature +not verified \(alg RS256, kid "rsa1"\)/);
+  t.match(
+    fromFile.stdout.toString(),
+    /signature +verified: RS256, kid rsa1, key pinned in \S+mapfiles\/keys\/demo\.jwks/,
+  );
   t.match(fromFile.stdout.toString(), /HTCondor +atlasprd@users\.htcondor\.org/);
   t.equal((await runBin(['explain', '--config', CONFIG, jwt])).code, 0);
   t.equal(

@@ -73,8 +73,10 @@ export const COMMANDS: CommandSpec[] = [
       "Shows the token's claims and state, each rule considered in order with why it matched or not, and\n" +
       'the result as HTCondor (user@domain, after plugins) and ARC (user[:group]) would see it. With no\n' +
       'token argument, the token is found by WLCG Bearer Token Discovery (BEARER_TOKEN, BEARER_TOKEN_FILE,\n' +
-      '$XDG_RUNTIME_DIR/bt_u$UID, /tmp/bt_u$UID). Signatures are not verified by this version.\n' +
-      'Exit 0 mapped, 1 not mapped or token rejected, 2 error.',
+      '$XDG_RUNTIME_DIR/bt_u$UID, /tmp/bt_u$UID). A token is verified: signature (RS256/ES256, by kid, with\n' +
+      "keys pinned in [tokens] jwks[], from the WLCG JWKS cache, tokenmap's key cache or OpenID discovery),\n" +
+      'trusted issuer, exp/nbf/iat, audience and profile; --no-verify decodes only.\n' +
+      'Exit 0 mapped, 1 not mapped or token rejected (with its code), 2 error (keys unavailable included).',
     options: [
       ...SOURCE_OPTIONS,
       DEADLINE_OPTION,
@@ -82,6 +84,7 @@ export const COMMANDS: CommandSpec[] = [
       option('--at <time>', 'evaluate at this time (Unix seconds or ISO 8601) instead of now'),
       option('--token-file <file>', 'read the token (compact JWT) from this file'),
       option('--claims <file>', 'a JSON claims set (a decoded payload) instead of a token'),
+      option('--no-verify', 'decode the token without checking its signature (and say so)'),
     ],
     args: [argument('[TOKEN]', 'the token (compact JWT); never logged')],
     run: async (args, opts, io, argv) => (await import('./explain.js')).runExplain(args, opts, io, argv),

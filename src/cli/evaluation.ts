@@ -15,6 +15,7 @@ import { nodeReader } from '../io/node-reader.js';
 import { appendAudit, auditRecord } from '../audit/log.js';
 import { EXIT_NO, EXIT_OK, reportFailure } from './fail.js';
 import type { CliIo } from '../io/cli-io.js';
+import type { TokenSettings } from '../tokens/settings.js';
 
 export interface EvalOptions {
   config?: string;
@@ -39,13 +40,25 @@ export function orderedSources(argv: readonly string[]): SourceRef[] {
   return out;
 }
 
-/** The RuleSet of this command line: the rule-source flags when there are any, else the configuration. */
-export function commandRuleSet(opts: EvalOptions, argv: readonly string[], io: CliIo): RuleSet {
+/**
+ * The RuleSet of this command line (the rule-source flags when there are any, else the configuration),
+ * and the configuration's [tokens] settings; null for flag runs, which read no configuration.
+ */
+export function commandSetup(
+  opts: EvalOptions,
+  argv: readonly string[],
+  io: CliIo,
+): { rules: RuleSet; tokens: TokenSettings | null } {
   const flags = orderedSources(argv);
   const overrides = { uidDomain: opts.uidDomain, deadline: opts.deadline };
-  if (flags.length > 0) return buildRuleSet({ flags, regexKeys: opts.regexKeys, ...overrides }, nodeReader);
+  if (flags.length > 0)
+    return { rules: buildRuleSet({ flags, regexKeys: opts.regexKeys, ...overrides }, nodeReader), tokens: null };
   const config = loadSiteConfig(resolveConfigPath(opts.config, io.env), nodeReader);
-  return buildRuleSet({ config, ...overrides }, nodeReader);
+  return { rules: buildRuleSet({ config, ...overrides }, nodeReader), tokens: config.tokens };
+}
+
+export function commandRuleSet(opts: EvalOptions, argv: readonly string[], io: CliIo): RuleSet {
+  return commandSetup(opts, argv, io).rules;
 }
 
 /** Evaluates under what is left of the deadline; running out is a typed error (exit 2). */

@@ -11,7 +11,9 @@ import { claimsFromPayload } from '../claims/from-payload.js';
 import { decisionError, decisionJson, type Decision } from '../engine/decision.js';
 import { fullTracer, stepRule } from '../engine/trace.js';
 import { discoverToken } from '../tokens/discover.js';
-import { boundedEvaluate, commandRuleSet, type EvalOptions } from './evaluation.js';
+import { boundedEvaluate, commandSetup, type EvalOptions } from './evaluation.js';
+import { verifyForCommand, type TokenInput } from './verify-token.js';
+import { describeVerification } from '../tokens/describe.js';
 import { EXIT_NO, EXIT_OK, reportFailure } from './fail.js';
 import type { CliIo } from '../io/cli-io.js';
 
@@ -20,6 +22,8 @@ export interface ExplainOptions extends EvalOptions {
   claims?: string;
   json?: boolean;
   at?: string;
+  /** false with --no-verify. */
+  verify?: boolean;
 }
 
 export function parseTime(value: string): number {
@@ -41,13 +45,9 @@ function input(
   args: string[],
   opts: ExplainOptions,
   io: CliIo,
-): { claims: Claims; signature: string; notes: string[] } {
+): { claims: Claims; jws: TokenInput | null; notes: string[] } {
   if (opts.claims)
-    return {
-      claims: claimsFromPayload(readFile(opts.claims, 'claims file'), 'claims-file'),
-      signature: 'none: a claims set, not a token',
-      notes: [],
-    };
+    return { claims: claimsFromPayload(readFile(opts.claims, 'claims file'), 'claims-file'), jws: null, notes: [] };
   let token = args[0];
   const notes: string[] = [];
   if (!token && opts.tokenFile) token = readFile(opts.tokenFile, 'token file').toString('latin1').trim();
@@ -57,14 +57,7 @@ function input(
     token = found.token;
   }
   const { header, claims } = decodeJwt(token);
-  const alg = typeof header.alg === 'string' ? header.alg : '?';
-  return {
-    claims,
-    signature:
-      `not verified (alg ${alg}, kid ${JSON.stringify(header.kid ?? null)}): ` +
-      'this version decodes tokens without checking signatures',
-    notes,
-  };
+  return { claims, jws: { token, header }, notes };
 }
 
 function renderText(c: Claims, d: Decision): string {
@@ -106,11 +99,12 @@ export async function runExplain(
   argv: readonly string[],
 ): Promise<number> {
   const nowMs = opts.at ? parseTime(opts.at) : io.now();
-  const rules = commandRuleSet(opts, argv, io);
-  const { claims, signature, notes } = input(args, opts, io);
+  const { rules, tokens } = commandSetup(opts, argv, io);
+  const { claims, jws, notes } = input(args, opts, io);
+  const verification = await verifyForCommand(jws, tokens, rules, io, nowMs, opts.verify === false);
   const decision = boundedEvaluate(rules, claims, nowMs, rules.settings.deadline * 1000, {
     tracer: fullTracer(),
-    describe: { signature, notes },
+    describe: { signature: describeVerification(verification), notes, verification },
   });
   io.out(opts.json ? JSON.stringify(decisionJson(decision), null, 2) + '\n' : renderText(claims, decision));
   if (decision.result === 'error') return reportFailure(io, decisionError(decision));

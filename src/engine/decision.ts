@@ -1,6 +1,7 @@
 /** The one value every edge renders: plugins, explain, the audit log (schemas/decision.schema.json). */
 import type { ErrorCode } from '../errors.js';
 import { TokenmapError } from '../errors.js';
+import type { Verification } from '../tokens/verification.js';
 import { stepRule, type Outcome, type TraceStep } from './trace.js';
 
 /** What the Decision says about the token (explain fills in profile, state, signature, rejections). */
@@ -31,6 +32,8 @@ export interface Decision {
   /** FILE:LINE of the deciding rule. */
   readonly rule?: string;
   readonly token?: TokenSummary;
+  /** explain, test: the signature and token checks of a compact JWS (tokens/verify). */
+  readonly verification?: Omit<Verification, 'notes'>;
   readonly trace: readonly TraceStep[];
   readonly notes: readonly string[];
 }

@@ -19,6 +19,7 @@ import { decideCanonical, HTCONDOR_UNMAPPED, type Outcomes } from './canonical.j
 import type { Decision, TokenSummary } from './decision.js';
 import { accountRefusal, arcAnswer, ceIdentities, htcondorAnswer, type Ce } from './identity.js';
 import type { RuleSet, RuleSource } from './rule-set.js';
+import type { Verification } from '../tokens/verification.js';
 import { decidingTracer, type Outcome, type Tracer } from './trace.js';
 
 /** What an evaluation takes besides the rules and the claims. */
@@ -35,7 +36,23 @@ export interface EvaluateOptions {
    * Describe the token in the Decision (profile, time state, what the token checks say even where they
    * are off), with what the input adapter knows: the signature's state and its notes (explain).
    */
-  describe?: { signature: string; notes: readonly string[] };
+  describe?: { signature: string; notes: readonly string[]; verification?: Verification };
+}
+
+/**
+ * A token that fails verification is not mapped, whatever the rules say (the CE would refuse it first):
+ * rejected is a decline naming the code, keys that cannot be had an error (exit 2).
+ */
+function verified(d: Verdict, v: Verification): Verdict {
+  if (v.result === 'rejected')
+    return {
+      result: 'declined',
+      reason:
+        `token rejected (${v.code}): ${v.message}` +
+        (d.result === 'mapped' ? `; the rules alone would have ${d.reason}` : ''),
+    };
+  if (v.result === 'unavailable') return { result: 'error', code: 'KEYS_UNAVAILABLE', reason: v.message ?? '' };
+  return d;
 }
 
 /** How a rule is named in traces and messages: where it is, and which it is. */
@@ -63,8 +80,10 @@ class Evaluation implements Outcomes {
     this.notes.push(text);
   }
 
-  done(d: Verdict): Decision {
+  done(verdict: Verdict): Decision {
     const c = this.c;
+    const v = this.opts.describe?.verification;
+    const d = v ? verified(verdict, v) : verdict;
     let token: TokenSummary = { source: c.source, iss: c.iss, sub: c.sub ?? c.arcSubject };
     const notes = this.notes;
     const describe = this.opts.describe;
@@ -84,6 +103,11 @@ class Evaluation implements Outcomes {
           'token checks are off for -c / --mapfile runs (the CE checks tokens); ' +
             `a site configuration would reject it: ${check.rejections.join('; ')}`,
         );
+    }
+    if (v) {
+      const { notes: verifyNotes, ...verification } = v;
+      notes.push(...(verifyNotes ?? []));
+      return { ...d, token, verification, trace: this.tracer.steps(), notes };
     }
     return { ...d, token, trace: this.tracer.steps(), notes };
   }

@@ -4,24 +4,21 @@ import __req0 from 'ajv/dist/runtime/ucs2length.js';
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"}}},"tokens":{"type":"object","additionalProperties":false,"properties":{"check":{"$ref":"#/$defs/bool"},"skew":{"type":"string","pattern":"^[0-9]+$"},"trust":{"description":"Issuers whose tokens may be verified and whose keys may be fetched (exact strings)","$ref":"#/$defs/strings"},"jwks":{"description":"Pinned keys: ISSUER FILE (a JWKS file; relative to this file)","oneOf":[{"$ref":"#/$defs/pin"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/pin"}}]},"ca":{"description":"Extra trust anchors: a PEM file or a CA directory","type":"string","minLength":1},"key_cache":{"description":"tokenmap's own key cache directory","type":"string","minLength":1},"system_jwks_cache":{"$ref":"#/$defs/bool"},"algorithms":{"type":"string","pattern":"^(RS256|ES256)([ ,]+(RS256|ES256))*$"},"key_refresh":{"$ref":"#/$defs/seconds"},"key_expiry":{"$ref":"#/$defs/seconds"},"kid_refetch_interval":{"$ref":"#/$defs/seconds"},"fetch_failure_ttl":{"$ref":"#/$defs/seconds"},"fetch_timeout":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"fetch_max_bytes":{"$ref":"#/$defs/seconds"}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"seconds":{"type":"string","pattern":"^[0-9]+$"},"pin":{"type":"string","pattern":"^\\S+[ \\t]+\\S+$"},"strings":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"}}},"tokens":{"description":"Token checks, and verification (README: [tokens]); values and bounds are checked with the line named","type":"object","additionalProperties":false,"properties":{"skew":{"type":"string","pattern":"^[0-9]+$"}},"patternProperties":{"^(check|system_jwks_cache)$":{"$ref":"#/$defs/bool"},"^(trust|jwks)$":{"$ref":"#/$defs/paths"},"^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$":{"type":"string","minLength":1}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};
 const schema32 = {"type":"string","pattern":"^(mapfile|policy):.+$"};
 const schema34 = {"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]};
 const schema35 = {"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"};
 const schema40 = {"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]};
-const schema41 = {"type":"string","pattern":"^\\S+[ \\t]+\\S+$"};
-const schema44 = {"type":"string","pattern":"^[0-9]+$"};
-const schema50 = {"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]};
 const pattern4 = new RegExp("^plugin [A-Za-z0-9_-]+$", "u");
 const pattern5 = new RegExp("^(mapfile|policy):.+$", "u");
 const pattern7 = new RegExp("^[^\\s@]+$", "u");
 const pattern8 = new RegExp("^\\S+([ \\t]+\\S+)*$", "u");
-const pattern10 = new RegExp("^[0-9]+$", "u");
-const pattern11 = new RegExp("^\\S+[ \\t]+\\S+$", "u");
-const pattern13 = new RegExp("^(RS256|ES256)([ ,]+(RS256|ES256))*$", "u");
+const pattern10 = new RegExp("^(check|system_jwks_cache)$", "u");
+const pattern11 = new RegExp("^(trust|jwks)$", "u");
+const pattern12 = new RegExp("^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$", "u");
+const pattern13 = new RegExp("^[0-9]+$", "u");
 const pattern18 = new RegExp("^[0-9]+(\\.[0-9]+)?$", "u");
 const func1 = __req0.default;
-const func2 = Object.prototype.hasOwnProperty;
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://tokenmap.example/schemas/config.schema.json" */;
@@ -604,7 +601,7 @@ if(data.tokens !== undefined){
 let data13 = data.tokens;
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 for(const key4 in data13){
-if(!(func2.call(schema31.properties.tokens.properties, key4))){
+if(!((((key4 === "skew") || (pattern10.test(key4))) || (pattern11.test(key4))) || (pattern12.test(key4)))){
 const err37 = {instancePath:instancePath+"/tokens",schemaPath:"#/properties/tokens/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err37];
@@ -615,14 +612,11 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data13.check !== undefined){
-let data14 = data13.check;
-const _errs59 = errors;
-let valid19 = false;
-let passing4 = null;
-const _errs60 = errors;
-if(typeof data14 !== "boolean"){
-const err38 = {instancePath:instancePath+"/tokens/check",schemaPath:"#/$defs/bool/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data13.skew !== undefined){
+let data14 = data13.skew;
+if(typeof data14 === "string"){
+if(!pattern13.test(data14)){
+const err38 = {instancePath:instancePath+"/tokens/skew",schemaPath:"#/properties/tokens/properties/skew/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -631,14 +625,9 @@ vErrors.push(err38);
 }
 errors++;
 }
-var _valid4 = _errs60 === errors;
-if(_valid4){
-valid19 = true;
-passing4 = 0;
 }
-const _errs62 = errors;
-if(typeof data14 !== "string"){
-const err39 = {instancePath:instancePath+"/tokens/check",schemaPath:"#/$defs/bool/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err39 = {instancePath:instancePath+"/tokens/skew",schemaPath:"#/properties/tokens/properties/skew/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -647,8 +636,16 @@ vErrors.push(err39);
 }
 errors++;
 }
-if(!((((((data14 === "yes") || (data14 === "no")) || (data14 === "on")) || (data14 === "off")) || (data14 === "1")) || (data14 === "0"))){
-const err40 = {instancePath:instancePath+"/tokens/check",schemaPath:"#/$defs/bool/oneOf/1/enum",keyword:"enum",params:{allowedValues: schema34.oneOf[1].enum},message:"must be equal to one of the allowed values"};
+}
+for(const key5 in data13){
+if(pattern10.test(key5)){
+let data15 = data13[key5];
+const _errs61 = errors;
+let valid20 = false;
+let passing4 = null;
+const _errs62 = errors;
+if(typeof data15 !== "boolean"){
+const err40 = {instancePath:instancePath+"/tokens/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/bool/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -658,18 +655,13 @@ vErrors.push(err40);
 errors++;
 }
 var _valid4 = _errs62 === errors;
-if(_valid4 && valid19){
-valid19 = false;
-passing4 = [passing4, 1];
-}
-else {
 if(_valid4){
-valid19 = true;
-passing4 = 1;
+valid20 = true;
+passing4 = 0;
 }
-}
-if(!valid19){
-const err41 = {instancePath:instancePath+"/tokens/check",schemaPath:"#/$defs/bool/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf"};
+const _errs64 = errors;
+if(typeof data15 !== "string"){
+const err41 = {instancePath:instancePath+"/tokens/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/bool/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -678,23 +670,8 @@ vErrors.push(err41);
 }
 errors++;
 }
-else {
-errors = _errs59;
-if(vErrors !== null){
-if(_errs59){
-vErrors.length = _errs59;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data13.skew !== undefined){
-let data15 = data13.skew;
-if(typeof data15 === "string"){
-if(!pattern10.test(data15)){
-const err42 = {instancePath:instancePath+"/tokens/skew",schemaPath:"#/properties/tokens/properties/skew/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(!((((((data15 === "yes") || (data15 === "no")) || (data15 === "on")) || (data15 === "off")) || (data15 === "1")) || (data15 === "0"))){
+const err42 = {instancePath:instancePath+"/tokens/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/bool/oneOf/1/enum",keyword:"enum",params:{allowedValues: schema34.oneOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -703,9 +680,19 @@ vErrors.push(err42);
 }
 errors++;
 }
+var _valid4 = _errs64 === errors;
+if(_valid4 && valid20){
+valid20 = false;
+passing4 = [passing4, 1];
 }
 else {
-const err43 = {instancePath:instancePath+"/tokens/skew",schemaPath:"#/properties/tokens/properties/skew/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(_valid4){
+valid20 = true;
+passing4 = 1;
+}
+}
+if(!valid20){
+const err43 = {instancePath:instancePath+"/tokens/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/bool/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -714,16 +701,29 @@ vErrors.push(err43);
 }
 errors++;
 }
+else {
+errors = _errs61;
+if(vErrors !== null){
+if(_errs61){
+vErrors.length = _errs61;
 }
-if(data13.trust !== undefined){
-let data16 = data13.trust;
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+for(const key6 in data13){
+if(pattern11.test(key6)){
+let data16 = data13[key6];
 const _errs68 = errors;
-let valid21 = false;
+let valid22 = false;
 let passing5 = null;
 const _errs69 = errors;
 if(typeof data16 === "string"){
 if(func1(data16) < 1){
-const err44 = {instancePath:instancePath+"/tokens/trust",schemaPath:"#/$defs/strings/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err44 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -734,7 +734,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/tokens/trust",schemaPath:"#/$defs/strings/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err45 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -745,13 +745,13 @@ errors++;
 }
 var _valid5 = _errs69 === errors;
 if(_valid5){
-valid21 = true;
+valid22 = true;
 passing5 = 0;
 }
 const _errs71 = errors;
 if(Array.isArray(data16)){
 if(data16.length < 1){
-const err46 = {instancePath:instancePath+"/tokens/trust",schemaPath:"#/$defs/strings/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const err46 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -765,7 +765,7 @@ for(let i1=0; i1<len1; i1++){
 let data17 = data16[i1];
 if(typeof data17 === "string"){
 if(func1(data17) < 1){
-const err47 = {instancePath:instancePath+"/tokens/trust/" + i1,schemaPath:"#/$defs/strings/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err47 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -776,7 +776,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/tokens/trust/" + i1,schemaPath:"#/$defs/strings/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err48 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -788,7 +788,7 @@ errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/tokens/trust",schemaPath:"#/$defs/strings/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err49 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -798,18 +798,18 @@ vErrors.push(err49);
 errors++;
 }
 var _valid5 = _errs71 === errors;
-if(_valid5 && valid21){
-valid21 = false;
+if(_valid5 && valid22){
+valid22 = false;
 passing5 = [passing5, 1];
 }
 else {
 if(_valid5){
-valid21 = true;
+valid22 = true;
 passing5 = 1;
 }
 }
-if(!valid21){
-const err50 = {instancePath:instancePath+"/tokens/trust",schemaPath:"#/$defs/strings/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf"};
+if(!valid22){
+const err50 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -830,15 +830,13 @@ vErrors = null;
 }
 }
 }
-if(data13.jwks !== undefined){
-let data18 = data13.jwks;
-const _errs76 = errors;
-let valid24 = false;
-let passing6 = null;
-const _errs77 = errors;
+}
+for(const key7 in data13){
+if(pattern12.test(key7)){
+let data18 = data13[key7];
 if(typeof data18 === "string"){
-if(!pattern11.test(data18)){
-const err51 = {instancePath:instancePath+"/tokens/jwks",schemaPath:"#/$defs/pin/pattern",keyword:"pattern",params:{pattern: "^\\S+[ \\t]+\\S+$"},message:"must match pattern \""+"^\\S+[ \\t]+\\S+$"+"\""};
+if(func1(data18) < 1){
+const err51 = {instancePath:instancePath+"/tokens/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tokens/patternProperties/%5E(ca%7Ckey_cache%7Calgorithms%7Ckey_refresh%7Ckey_expiry%7Ckid_refetch_interval%7Cfetch_failure_ttl%7Cfetch_timeout%7Cfetch_max_bytes)%24/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -849,7 +847,7 @@ errors++;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/tokens/jwks",schemaPath:"#/$defs/pin/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err52 = {instancePath:instancePath+"/tokens/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tokens/patternProperties/%5E(ca%7Ckey_cache%7Calgorithms%7Ckey_refresh%7Ckey_expiry%7Ckid_refetch_interval%7Cfetch_failure_ttl%7Cfetch_timeout%7Cfetch_max_bytes)%24/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -858,15 +856,11 @@ vErrors.push(err52);
 }
 errors++;
 }
-var _valid6 = _errs77 === errors;
-if(_valid6){
-valid24 = true;
-passing6 = 0;
 }
-const _errs80 = errors;
-if(Array.isArray(data18)){
-if(data18.length < 1){
-const err53 = {instancePath:instancePath+"/tokens/jwks",schemaPath:"#/properties/tokens/properties/jwks/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/tokens",schemaPath:"#/properties/tokens/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -875,12 +869,13 @@ vErrors.push(err53);
 }
 errors++;
 }
-const len2 = data18.length;
-for(let i2=0; i2<len2; i2++){
-let data19 = data18[i2];
-if(typeof data19 === "string"){
-if(!pattern11.test(data19)){
-const err54 = {instancePath:instancePath+"/tokens/jwks/" + i2,schemaPath:"#/$defs/pin/pattern",keyword:"pattern",params:{pattern: "^\\S+[ \\t]+\\S+$"},message:"must match pattern \""+"^\\S+[ \\t]+\\S+$"+"\""};
+}
+if(data.identity !== undefined){
+let data19 = data.identity;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key8 in data19){
+if(!((key8 === "safe_pattern") || (key8 === "deny"))){
+const err54 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -890,8 +885,11 @@ vErrors.push(err54);
 errors++;
 }
 }
-else {
-const err55 = {instancePath:instancePath+"/tokens/jwks/" + i2,schemaPath:"#/$defs/pin/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.safe_pattern !== undefined){
+let data20 = data19.safe_pattern;
+if(typeof data20 === "string"){
+if(func1(data20) < 1){
+const err55 = {instancePath:instancePath+"/identity/safe_pattern",schemaPath:"#/properties/identity/properties/safe_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -901,9 +899,8 @@ vErrors.push(err55);
 errors++;
 }
 }
-}
 else {
-const err56 = {instancePath:instancePath+"/tokens/jwks",schemaPath:"#/properties/tokens/properties/jwks/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err56 = {instancePath:instancePath+"/identity/safe_pattern",schemaPath:"#/properties/identity/properties/safe_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -912,19 +909,12 @@ vErrors.push(err56);
 }
 errors++;
 }
-var _valid6 = _errs80 === errors;
-if(_valid6 && valid24){
-valid24 = false;
-passing6 = [passing6, 1];
 }
-else {
-if(_valid6){
-valid24 = true;
-passing6 = 1;
-}
-}
-if(!valid24){
-const err57 = {instancePath:instancePath+"/tokens/jwks",schemaPath:"#/properties/tokens/properties/jwks/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf"};
+if(data19.deny !== undefined){
+let data21 = data19.deny;
+if(typeof data21 === "string"){
+if(!pattern8.test(data21)){
+const err57 = {instancePath:instancePath+"/identity/deny",schemaPath:"#/$defs/list/pattern",keyword:"pattern",params:{pattern: "^\\S+([ \\t]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ \\t]+\\S+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -933,23 +923,9 @@ vErrors.push(err57);
 }
 errors++;
 }
-else {
-errors = _errs76;
-if(vErrors !== null){
-if(_errs76){
-vErrors.length = _errs76;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data13.ca !== undefined){
-let data20 = data13.ca;
-if(typeof data20 === "string"){
-if(func1(data20) < 1){
-const err58 = {instancePath:instancePath+"/tokens/ca",schemaPath:"#/properties/tokens/properties/ca/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err58 = {instancePath:instancePath+"/identity/deny",schemaPath:"#/$defs/list/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -959,8 +935,9 @@ vErrors.push(err58);
 errors++;
 }
 }
+}
 else {
-const err59 = {instancePath:instancePath+"/tokens/ca",schemaPath:"#/properties/tokens/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err59 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -970,11 +947,12 @@ vErrors.push(err59);
 errors++;
 }
 }
-if(data13.key_cache !== undefined){
-let data21 = data13.key_cache;
-if(typeof data21 === "string"){
-if(func1(data21) < 1){
-const err60 = {instancePath:instancePath+"/tokens/key_cache",schemaPath:"#/properties/tokens/properties/key_cache/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data.audit !== undefined){
+let data22 = data.audit;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+for(const key9 in data22){
+if(!(key9 === "log")){
+const err60 = {instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -984,8 +962,11 @@ vErrors.push(err60);
 errors++;
 }
 }
-else {
-const err61 = {instancePath:instancePath+"/tokens/key_cache",schemaPath:"#/properties/tokens/properties/key_cache/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data22.log !== undefined){
+let data23 = data22.log;
+if(typeof data23 === "string"){
+if(func1(data23) < 1){
+const err61 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -995,14 +976,8 @@ vErrors.push(err61);
 errors++;
 }
 }
-if(data13.system_jwks_cache !== undefined){
-let data22 = data13.system_jwks_cache;
-const _errs91 = errors;
-let valid30 = false;
-let passing7 = null;
-const _errs92 = errors;
-if(typeof data22 !== "boolean"){
-const err62 = {instancePath:instancePath+"/tokens/system_jwks_cache",schemaPath:"#/$defs/bool/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err62 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1011,14 +986,10 @@ vErrors.push(err62);
 }
 errors++;
 }
-var _valid7 = _errs92 === errors;
-if(_valid7){
-valid30 = true;
-passing7 = 0;
 }
-const _errs94 = errors;
-if(typeof data22 !== "string"){
-const err63 = {instancePath:instancePath+"/tokens/system_jwks_cache",schemaPath:"#/$defs/bool/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err63 = {instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1027,8 +998,13 @@ vErrors.push(err63);
 }
 errors++;
 }
-if(!((((((data22 === "yes") || (data22 === "no")) || (data22 === "on")) || (data22 === "off")) || (data22 === "1")) || (data22 === "0"))){
-const err64 = {instancePath:instancePath+"/tokens/system_jwks_cache",schemaPath:"#/$defs/bool/oneOf/1/enum",keyword:"enum",params:{allowedValues: schema34.oneOf[1].enum},message:"must be equal to one of the allowed values"};
+}
+if(data.limits !== undefined){
+let data24 = data.limits;
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+for(const key10 in data24){
+if(!((key10 === "deadline") || (key10 === "stdin_max"))){
+const err64 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1037,19 +1013,12 @@ vErrors.push(err64);
 }
 errors++;
 }
-var _valid7 = _errs94 === errors;
-if(_valid7 && valid30){
-valid30 = false;
-passing7 = [passing7, 1];
 }
-else {
-if(_valid7){
-valid30 = true;
-passing7 = 1;
-}
-}
-if(!valid30){
-const err65 = {instancePath:instancePath+"/tokens/system_jwks_cache",schemaPath:"#/$defs/bool/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf"};
+if(data24.deadline !== undefined){
+let data25 = data24.deadline;
+if(typeof data25 === "string"){
+if(!pattern18.test(data25)){
+const err65 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1058,23 +1027,9 @@ vErrors.push(err65);
 }
 errors++;
 }
-else {
-errors = _errs91;
-if(vErrors !== null){
-if(_errs91){
-vErrors.length = _errs91;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data13.algorithms !== undefined){
-let data23 = data13.algorithms;
-if(typeof data23 === "string"){
-if(!pattern13.test(data23)){
-const err66 = {instancePath:instancePath+"/tokens/algorithms",schemaPath:"#/properties/tokens/properties/algorithms/pattern",keyword:"pattern",params:{pattern: "^(RS256|ES256)([ ,]+(RS256|ES256))*$"},message:"must match pattern \""+"^(RS256|ES256)([ ,]+(RS256|ES256))*$"+"\""};
+const err66 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1084,8 +1039,11 @@ vErrors.push(err66);
 errors++;
 }
 }
-else {
-const err67 = {instancePath:instancePath+"/tokens/algorithms",schemaPath:"#/properties/tokens/properties/algorithms/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data24.stdin_max !== undefined){
+let data26 = data24.stdin_max;
+if(typeof data26 === "string"){
+if(!pattern13.test(data26)){
+const err67 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1095,11 +1053,8 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data13.key_refresh !== undefined){
-let data24 = data13.key_refresh;
-if(typeof data24 === "string"){
-if(!pattern10.test(data24)){
-const err68 = {instancePath:instancePath+"/tokens/key_refresh",schemaPath:"#/$defs/seconds/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+else {
+const err68 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1109,8 +1064,9 @@ vErrors.push(err68);
 errors++;
 }
 }
+}
 else {
-const err69 = {instancePath:instancePath+"/tokens/key_refresh",schemaPath:"#/$defs/seconds/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err69 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1120,11 +1076,12 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data13.key_expiry !== undefined){
-let data25 = data13.key_expiry;
-if(typeof data25 === "string"){
-if(!pattern10.test(data25)){
-const err70 = {instancePath:instancePath+"/tokens/key_expiry",schemaPath:"#/$defs/seconds/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+for(const key11 in data){
+if(pattern4.test(key11)){
+let data27 = data[key11];
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+if(data27.policy === undefined){
+const err70 = {instancePath:instancePath+"/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "policy"},message:"must have required property '"+"policy"+"'"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1133,9 +1090,9 @@ vErrors.push(err70);
 }
 errors++;
 }
-}
-else {
-const err71 = {instancePath:instancePath+"/tokens/key_expiry",schemaPath:"#/$defs/seconds/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key12 in data27){
+if(!(key12 === "policy")){
+const err71 = {instancePath:instancePath+"/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1145,11 +1102,15 @@ vErrors.push(err71);
 errors++;
 }
 }
-if(data13.kid_refetch_interval !== undefined){
-let data26 = data13.kid_refetch_interval;
-if(typeof data26 === "string"){
-if(!pattern10.test(data26)){
-const err72 = {instancePath:instancePath+"/tokens/kid_refetch_interval",schemaPath:"#/$defs/seconds/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(data27.policy !== undefined){
+let data28 = data27.policy;
+const _errs102 = errors;
+let valid32 = false;
+let passing6 = null;
+const _errs103 = errors;
+if(typeof data28 === "string"){
+if(func1(data28) < 1){
+const err72 = {instancePath:instancePath+"/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1160,7 +1121,7 @@ errors++;
 }
 }
 else {
-const err73 = {instancePath:instancePath+"/tokens/kid_refetch_interval",schemaPath:"#/$defs/seconds/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err73 = {instancePath:instancePath+"/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1169,12 +1130,15 @@ vErrors.push(err73);
 }
 errors++;
 }
+var _valid6 = _errs103 === errors;
+if(_valid6){
+valid32 = true;
+passing6 = 0;
 }
-if(data13.fetch_failure_ttl !== undefined){
-let data27 = data13.fetch_failure_ttl;
-if(typeof data27 === "string"){
-if(!pattern10.test(data27)){
-const err74 = {instancePath:instancePath+"/tokens/fetch_failure_ttl",schemaPath:"#/$defs/seconds/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+const _errs105 = errors;
+if(Array.isArray(data28)){
+if(data28.length < 1){
+const err74 = {instancePath:instancePath+"/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1183,9 +1147,12 @@ vErrors.push(err74);
 }
 errors++;
 }
-}
-else {
-const err75 = {instancePath:instancePath+"/tokens/fetch_failure_ttl",schemaPath:"#/$defs/seconds/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len2 = data28.length;
+for(let i2=0; i2<len2; i2++){
+let data29 = data28[i2];
+if(typeof data29 === "string"){
+if(func1(data29) < 1){
+const err75 = {instancePath:instancePath+"/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i2,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1195,11 +1162,8 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data13.fetch_timeout !== undefined){
-let data28 = data13.fetch_timeout;
-if(typeof data28 === "string"){
-if(!pattern18.test(data28)){
-const err76 = {instancePath:instancePath+"/tokens/fetch_timeout",schemaPath:"#/properties/tokens/properties/fetch_timeout/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
+else {
+const err76 = {instancePath:instancePath+"/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i2,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1209,8 +1173,9 @@ vErrors.push(err76);
 errors++;
 }
 }
+}
 else {
-const err77 = {instancePath:instancePath+"/tokens/fetch_timeout",schemaPath:"#/properties/tokens/properties/fetch_timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err77 = {instancePath:instancePath+"/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1219,12 +1184,19 @@ vErrors.push(err77);
 }
 errors++;
 }
+var _valid6 = _errs105 === errors;
+if(_valid6 && valid32){
+valid32 = false;
+passing6 = [passing6, 1];
 }
-if(data13.fetch_max_bytes !== undefined){
-let data29 = data13.fetch_max_bytes;
-if(typeof data29 === "string"){
-if(!pattern10.test(data29)){
-const err78 = {instancePath:instancePath+"/tokens/fetch_max_bytes",schemaPath:"#/$defs/seconds/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+else {
+if(_valid6){
+valid32 = true;
+passing6 = 1;
+}
+}
+if(!valid32){
+const err78 = {instancePath:instancePath+"/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1233,9 +1205,21 @@ vErrors.push(err78);
 }
 errors++;
 }
+else {
+errors = _errs102;
+if(vErrors !== null){
+if(_errs102){
+vErrors.length = _errs102;
 }
 else {
-const err79 = {instancePath:instancePath+"/tokens/fetch_max_bytes",schemaPath:"#/$defs/seconds/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1246,385 +1230,14 @@ errors++;
 }
 }
 }
+}
 else {
-const err80 = {instancePath:instancePath+"/tokens",schemaPath:"#/properties/tokens/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err80 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err80];
 }
 else {
 vErrors.push(err80);
-}
-errors++;
-}
-}
-if(data.identity !== undefined){
-let data30 = data.identity;
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-for(const key5 in data30){
-if(!((key5 === "safe_pattern") || (key5 === "deny"))){
-const err81 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err81];
-}
-else {
-vErrors.push(err81);
-}
-errors++;
-}
-}
-if(data30.safe_pattern !== undefined){
-let data31 = data30.safe_pattern;
-if(typeof data31 === "string"){
-if(func1(data31) < 1){
-const err82 = {instancePath:instancePath+"/identity/safe_pattern",schemaPath:"#/properties/identity/properties/safe_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-}
-else {
-const err83 = {instancePath:instancePath+"/identity/safe_pattern",schemaPath:"#/properties/identity/properties/safe_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-}
-if(data30.deny !== undefined){
-let data32 = data30.deny;
-if(typeof data32 === "string"){
-if(!pattern8.test(data32)){
-const err84 = {instancePath:instancePath+"/identity/deny",schemaPath:"#/$defs/list/pattern",keyword:"pattern",params:{pattern: "^\\S+([ \\t]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ \\t]+\\S+)*$"+"\""};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-}
-else {
-const err85 = {instancePath:instancePath+"/identity/deny",schemaPath:"#/$defs/list/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-}
-}
-else {
-const err86 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err86];
-}
-else {
-vErrors.push(err86);
-}
-errors++;
-}
-}
-if(data.audit !== undefined){
-let data33 = data.audit;
-if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
-for(const key6 in data33){
-if(!(key6 === "log")){
-const err87 = {instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err87];
-}
-else {
-vErrors.push(err87);
-}
-errors++;
-}
-}
-if(data33.log !== undefined){
-let data34 = data33.log;
-if(typeof data34 === "string"){
-if(func1(data34) < 1){
-const err88 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err88];
-}
-else {
-vErrors.push(err88);
-}
-errors++;
-}
-}
-else {
-const err89 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err89];
-}
-else {
-vErrors.push(err89);
-}
-errors++;
-}
-}
-}
-else {
-const err90 = {instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err90];
-}
-else {
-vErrors.push(err90);
-}
-errors++;
-}
-}
-if(data.limits !== undefined){
-let data35 = data.limits;
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-for(const key7 in data35){
-if(!((key7 === "deadline") || (key7 === "stdin_max"))){
-const err91 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err91];
-}
-else {
-vErrors.push(err91);
-}
-errors++;
-}
-}
-if(data35.deadline !== undefined){
-let data36 = data35.deadline;
-if(typeof data36 === "string"){
-if(!pattern18.test(data36)){
-const err92 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-}
-else {
-const err93 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-}
-if(data35.stdin_max !== undefined){
-let data37 = data35.stdin_max;
-if(typeof data37 === "string"){
-if(!pattern10.test(data37)){
-const err94 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-}
-else {
-const err95 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err95];
-}
-else {
-vErrors.push(err95);
-}
-errors++;
-}
-}
-}
-else {
-const err96 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-}
-for(const key8 in data){
-if(pattern4.test(key8)){
-let data38 = data[key8];
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-if(data38.policy === undefined){
-const err97 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "policy"},message:"must have required property '"+"policy"+"'"};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-for(const key9 in data38){
-if(!(key9 === "policy")){
-const err98 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err98];
-}
-else {
-vErrors.push(err98);
-}
-errors++;
-}
-}
-if(data38.policy !== undefined){
-let data39 = data38.policy;
-const _errs140 = errors;
-let valid43 = false;
-let passing8 = null;
-const _errs141 = errors;
-if(typeof data39 === "string"){
-if(func1(data39) < 1){
-const err99 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err99];
-}
-else {
-vErrors.push(err99);
-}
-errors++;
-}
-}
-else {
-const err100 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-var _valid8 = _errs141 === errors;
-if(_valid8){
-valid43 = true;
-passing8 = 0;
-}
-const _errs143 = errors;
-if(Array.isArray(data39)){
-if(data39.length < 1){
-const err101 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err101];
-}
-else {
-vErrors.push(err101);
-}
-errors++;
-}
-const len3 = data39.length;
-for(let i3=0; i3<len3; i3++){
-let data40 = data39[i3];
-if(typeof data40 === "string"){
-if(func1(data40) < 1){
-const err102 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err102];
-}
-else {
-vErrors.push(err102);
-}
-errors++;
-}
-}
-else {
-const err103 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err103];
-}
-else {
-vErrors.push(err103);
-}
-errors++;
-}
-}
-}
-else {
-const err104 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err104];
-}
-else {
-vErrors.push(err104);
-}
-errors++;
-}
-var _valid8 = _errs143 === errors;
-if(_valid8 && valid43){
-valid43 = false;
-passing8 = [passing8, 1];
-}
-else {
-if(_valid8){
-valid43 = true;
-passing8 = 1;
-}
-}
-if(!valid43){
-const err105 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err105];
-}
-else {
-vErrors.push(err105);
-}
-errors++;
-}
-else {
-errors = _errs140;
-if(vErrors !== null){
-if(_errs140){
-vErrors.length = _errs140;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err106 = {instancePath:instancePath+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err106];
-}
-else {
-vErrors.push(err106);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err107 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err107];
-}
-else {
-vErrors.push(err107);
 }
 errors++;
 }

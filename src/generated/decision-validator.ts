@@ -4,7 +4,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/decision.schema.json","title":"tokenmap decision (explain --json)","type":"object","required":["result","reason","trace","notes"],"additionalProperties":false,"properties":{"result":{"enum":["mapped","declined","error"]},"reason":{"type":"string"},"code":{"type":"string"},"account":{"type":"string"},"group":{"type":"string"},"htcondor":{"type":"string","description":"the identity HTCondor sees: user@domain (after plugins)"},"arc":{"type":"string","description":"what ARC's map_with_plugin reads: user or user:group"},"rule":{"type":"string","description":"FILE:LINE of the deciding rule"},"token":{"type":"object","additionalProperties":false,"properties":{"source":{"type":"string"},"iss":{"type":"string"},"sub":{"type":"string"},"profile":{"type":"string"},"state":{"type":"string"},"signature":{"type":"string"},"rejections":{"type":"array","items":{"type":"string"}}}},"trace":{"type":"array","items":{"type":"object","required":["rule","outcome","why"],"additionalProperties":false,"properties":{"rule":{"type":"string"},"source":{"type":"string"},"outcome":{"enum":["matched","no-match","skipped","error"]},"why":{"type":"string"}}}},"notes":{"type":"array","items":{"type":"string"}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/decision.schema.json","title":"tokenmap decision (explain --json)","type":"object","required":["result","reason","trace","notes"],"additionalProperties":false,"properties":{"result":{"enum":["mapped","declined","error"]},"reason":{"type":"string"},"code":{"type":"string"},"account":{"type":"string"},"group":{"type":"string"},"htcondor":{"type":"string","description":"the identity HTCondor sees: user@domain (after plugins)"},"arc":{"type":"string","description":"what ARC's map_with_plugin reads: user or user:group"},"rule":{"type":"string","description":"FILE:LINE of the deciding rule"},"token":{"type":"object","additionalProperties":false,"properties":{"source":{"type":"string"},"iss":{"type":"string"},"sub":{"type":"string"},"profile":{"type":"string"},"state":{"type":"string"},"signature":{"type":"string"},"rejections":{"type":"array","items":{"type":"string"}}}},"verification":{"description":"explain, test: the signature and token checks of a compact JWS","type":"object","additionalProperties":false,"required":["result"],"properties":{"result":{"enum":["verified","rejected","unavailable","not-a-token","not-verified"]},"code":{"enum":["TOKEN_MALFORMED","TOKEN_ALG_REFUSED","TOKEN_KID_MISSING","TOKEN_KID_UNKNOWN","TOKEN_SIGNATURE_INVALID","TOKEN_ISSUER_UNTRUSTED","TOKEN_EXPIRED","TOKEN_NOT_YET_VALID","TOKEN_AUDIENCE","TOKEN_PROFILE","TOKEN_KEY_REFUSED","KEYS_UNAVAILABLE"]},"message":{"type":"string"},"alg":{"type":"string"},"kid":{"type":"string"},"key_source":{"enum":["pinned","wlcg-jwks-cache","cache","discovery"]},"key_origin":{"type":"string","description":"the file or URL the key came from"}},"if":{"properties":{"result":{"enum":["rejected","unavailable"]}}},"then":{"properties":{"code":true,"message":true},"required":["code","message"]}},"trace":{"type":"array","items":{"type":"object","required":["rule","outcome","why"],"additionalProperties":false,"properties":{"rule":{"type":"string"},"source":{"type":"string"},"outcome":{"enum":["matched","no-match","skipped","error"]},"why":{"type":"string"}}}},"notes":{"type":"array","items":{"type":"string"}}}};
 const func1 = Object.prototype.hasOwnProperty;
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -295,15 +295,16 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.trace !== undefined){
-let data17 = data.trace;
-if(Array.isArray(data17)){
-const len1 = data17.length;
-for(let i1=0; i1<len1; i1++){
-let data18 = data17[i1];
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-if(data18.rule === undefined){
-const err23 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "rule"},message:"must have required property '"+"rule"+"'"};
+if(data.verification !== undefined){
+let data17 = data.verification;
+const _errs38 = errors;
+let valid4 = true;
+const _errs39 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.result !== undefined){
+let data18 = data17.result;
+if(!((data18 === "rejected") || (data18 === "unavailable"))){
+const err23 = {};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -312,8 +313,23 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(data18.outcome === undefined){
-const err24 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "outcome"},message:"must have required property '"+"outcome"+"'"};
+}
+}
+var _valid0 = _errs39 === errors;
+errors = _errs38;
+if(vErrors !== null){
+if(_errs38){
+vErrors.length = _errs38;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs41 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.code === undefined){
+const err24 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/then/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -322,8 +338,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(data18.why === undefined){
-const err25 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "why"},message:"must have required property '"+"why"+"'"};
+if(data17.message === undefined){
+const err25 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/then/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -332,9 +348,18 @@ vErrors.push(err25);
 }
 errors++;
 }
-for(const key2 in data18){
-if(!((((key2 === "rule") || (key2 === "source")) || (key2 === "outcome")) || (key2 === "why"))){
-const err26 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+}
+var _valid0 = _errs41 === errors;
+valid4 = _valid0;
+if(valid4){
+var props0 = {};
+props0.code = true;
+props0.message = true;
+props0.result = true;
+}
+}
+if(!valid4){
+const err26 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -343,10 +368,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-if(data18.rule !== undefined){
-if(typeof data18.rule !== "string"){
-const err27 = {instancePath:instancePath+"/trace/" + i1+"/rule",schemaPath:"#/properties/trace/items/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.result === undefined){
+const err27 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/required",keyword:"required",params:{missingProperty: "result"},message:"must have required property '"+"result"+"'"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -355,10 +379,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-if(data18.source !== undefined){
-if(typeof data18.source !== "string"){
-const err28 = {instancePath:instancePath+"/trace/" + i1+"/source",schemaPath:"#/properties/trace/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key2 in data17){
+if(!(((((((key2 === "result") || (key2 === "code")) || (key2 === "message")) || (key2 === "alg")) || (key2 === "kid")) || (key2 === "key_source")) || (key2 === "key_origin"))){
+const err28 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -368,10 +391,10 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data18.outcome !== undefined){
-let data21 = data18.outcome;
-if(!((((data21 === "matched") || (data21 === "no-match")) || (data21 === "skipped")) || (data21 === "error"))){
-const err29 = {instancePath:instancePath+"/trace/" + i1+"/outcome",schemaPath:"#/properties/trace/items/properties/outcome/enum",keyword:"enum",params:{allowedValues: schema31.properties.trace.items.properties.outcome.enum},message:"must be equal to one of the allowed values"};
+if(data17.result !== undefined){
+let data19 = data17.result;
+if(!(((((data19 === "verified") || (data19 === "rejected")) || (data19 === "unavailable")) || (data19 === "not-a-token")) || (data19 === "not-verified"))){
+const err29 = {instancePath:instancePath+"/verification/result",schemaPath:"#/properties/verification/properties/result/enum",keyword:"enum",params:{allowedValues: schema31.properties.verification.properties.result.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -381,9 +404,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data18.why !== undefined){
-if(typeof data18.why !== "string"){
-const err30 = {instancePath:instancePath+"/trace/" + i1+"/why",schemaPath:"#/properties/trace/items/properties/why/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data17.code !== undefined){
+let data20 = data17.code;
+if(!((((((((((((data20 === "TOKEN_MALFORMED") || (data20 === "TOKEN_ALG_REFUSED")) || (data20 === "TOKEN_KID_MISSING")) || (data20 === "TOKEN_KID_UNKNOWN")) || (data20 === "TOKEN_SIGNATURE_INVALID")) || (data20 === "TOKEN_ISSUER_UNTRUSTED")) || (data20 === "TOKEN_EXPIRED")) || (data20 === "TOKEN_NOT_YET_VALID")) || (data20 === "TOKEN_AUDIENCE")) || (data20 === "TOKEN_PROFILE")) || (data20 === "TOKEN_KEY_REFUSED")) || (data20 === "KEYS_UNAVAILABLE"))){
+const err30 = {instancePath:instancePath+"/verification/code",schemaPath:"#/properties/verification/properties/code/enum",keyword:"enum",params:{allowedValues: schema31.properties.verification.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -393,9 +417,9 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data17.message !== undefined){
+if(typeof data17.message !== "string"){
+const err31 = {instancePath:instancePath+"/verification/message",schemaPath:"#/properties/verification/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -405,9 +429,9 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
-else {
-const err32 = {instancePath:instancePath+"/trace",schemaPath:"#/properties/trace/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data17.alg !== undefined){
+if(typeof data17.alg !== "string"){
+const err32 = {instancePath:instancePath+"/verification/alg",schemaPath:"#/properties/verification/properties/alg/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -417,13 +441,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data.notes !== undefined){
-let data23 = data.notes;
-if(Array.isArray(data23)){
-const len2 = data23.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data23[i2] !== "string"){
-const err33 = {instancePath:instancePath+"/notes/" + i2,schemaPath:"#/properties/notes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data17.kid !== undefined){
+if(typeof data17.kid !== "string"){
+const err33 = {instancePath:instancePath+"/verification/kid",schemaPath:"#/properties/verification/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -433,9 +453,10 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/notes",schemaPath:"#/properties/notes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data17.key_source !== undefined){
+let data24 = data17.key_source;
+if(!((((data24 === "pinned") || (data24 === "wlcg-jwks-cache")) || (data24 === "cache")) || (data24 === "discovery"))){
+const err34 = {instancePath:instancePath+"/verification/key_source",schemaPath:"#/properties/verification/properties/key_source/enum",keyword:"enum",params:{allowedValues: schema31.properties.verification.properties.key_source.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -445,14 +466,188 @@ vErrors.push(err34);
 errors++;
 }
 }
-}
-else {
-const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data17.key_origin !== undefined){
+if(typeof data17.key_origin !== "string"){
+const err35 = {instancePath:instancePath+"/verification/key_origin",schemaPath:"#/properties/verification/properties/key_origin/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data.trace !== undefined){
+let data26 = data.trace;
+if(Array.isArray(data26)){
+const len1 = data26.length;
+for(let i1=0; i1<len1; i1++){
+let data27 = data26[i1];
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+if(data27.rule === undefined){
+const err37 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "rule"},message:"must have required property '"+"rule"+"'"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+if(data27.outcome === undefined){
+const err38 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "outcome"},message:"must have required property '"+"outcome"+"'"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+if(data27.why === undefined){
+const err39 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "why"},message:"must have required property '"+"why"+"'"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+for(const key3 in data27){
+if(!((((key3 === "rule") || (key3 === "source")) || (key3 === "outcome")) || (key3 === "why"))){
+const err40 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data27.rule !== undefined){
+if(typeof data27.rule !== "string"){
+const err41 = {instancePath:instancePath+"/trace/" + i1+"/rule",schemaPath:"#/properties/trace/items/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data27.source !== undefined){
+if(typeof data27.source !== "string"){
+const err42 = {instancePath:instancePath+"/trace/" + i1+"/source",schemaPath:"#/properties/trace/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data27.outcome !== undefined){
+let data30 = data27.outcome;
+if(!((((data30 === "matched") || (data30 === "no-match")) || (data30 === "skipped")) || (data30 === "error"))){
+const err43 = {instancePath:instancePath+"/trace/" + i1+"/outcome",schemaPath:"#/properties/trace/items/properties/outcome/enum",keyword:"enum",params:{allowedValues: schema31.properties.trace.items.properties.outcome.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data27.why !== undefined){
+if(typeof data27.why !== "string"){
+const err44 = {instancePath:instancePath+"/trace/" + i1+"/why",schemaPath:"#/properties/trace/items/properties/why/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/trace",schemaPath:"#/properties/trace/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data.notes !== undefined){
+let data32 = data.notes;
+if(Array.isArray(data32)){
+const len2 = data32.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data32[i2] !== "string"){
+const err47 = {instancePath:instancePath+"/notes/" + i2,schemaPath:"#/properties/notes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/notes",schemaPath:"#/properties/notes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
 }
 errors++;
 }

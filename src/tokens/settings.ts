@@ -71,6 +71,7 @@ export function tokenSettings(
   const bounded = (b: Bound) => {
     const v = section[b.key];
     if (v === undefined) return b.dflt;
+    if (typeof v !== 'string' || !/^[0-9]+(\.[0-9]+)?$/.test(v)) bad(b.key, `${JSON.stringify(v)} is not a number`);
     const n = Number(v);
     if (!(n >= b.min && n <= b.max)) bad(b.key, `${String(v)} is outside [${b.min}, ${b.max}]`);
     return n;
@@ -85,6 +86,7 @@ export function tokenSettings(
   const algorithms =
     typeof section.algorithms === 'string' ? section.algorithms.split(/[\s,]+/).filter(Boolean) : ['RS256', 'ES256'];
   for (const a of algorithms) if (a !== 'RS256' && a !== 'ES256') bad('algorithms', `${a} is not RS256 or ES256`);
+  if (!algorithms.length) bad('algorithms', 'no algorithm left: say RS256, ES256 or both');
   const s = (k: string) => (typeof section[k] === 'string' ? abs(section[k] as string) : undefined);
   return {
     check: yes(section.check, true),
