@@ -168,7 +168,7 @@ t.test('a rule with a group maps to user and prints only the user to HTCondor', 
 
 t.test('a pool result is an error in this version, naming the rule', async (t) => {
   const r = await decide(
-    `[rule r]\nissuer = ${IAM}\naudience = https://ce.example.org\npool = pilots\n[pool pilots]\naccounts = p001 p002\n`,
+    `[rule r]\nissuer = ${IAM}\naudience = https://ce.example.org\npool = pilots\n[pool pilots]\naccounts = p001 p002\nlease_dir = /nonexistent\n`,
     base,
   );
   t.equal(r.code, 2);

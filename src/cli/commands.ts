@@ -90,6 +90,28 @@ export const COMMANDS: CommandSpec[] = [
     run: async (args, opts, io, argv) => (await import('./explain.js')).runExplain(args, opts, io, argv),
   },
   {
+    name: 'pool',
+    summary: 'pool account leases: who holds what since when; release one; expire stale ones',
+    description:
+      'list: every lease of each pool (or of POOL): account, holder (its lease key), since when, last use.\n' +
+      'release POOL WHO...: remove the leases of an account or of a holder entry (~..., as list shows it);\n' +
+      'a job still running under the account is not stopped. expire: remove leases unused for lease_days,\n' +
+      'leases of accounts no longer in the pool, and what takers killed half-way left. The lease directory\n' +
+      'is shared by every CE of the site; these commands work on it as the CEs do (no lock).\n' +
+      'Exit 0 done, 1 nothing to release, 2 error.',
+    options: [
+      option('--config <file>', 'site configuration (default: $TOKENMAP_CONFIG, else /etc/tokenmap/tokenmap.ini)'),
+      option('--json', 'print JSON'),
+      option('--at <time>', 'act as if it were this time (Unix seconds or ISO 8601)'),
+    ],
+    args: [
+      argument('<action>', 'list, release or expire'),
+      argument('[pool]', 'one pool (default: every pool)'),
+      argument('[who...]', 'release: accounts or holder entries'),
+    ],
+    run: async (args, opts, io) => (await import('./pool.js')).runPool(args, opts, io),
+  },
+  {
     name: 'snippet',
     summary: 'the configuration lines that wire this installation into HTCondor-CE or ARC',
     description:

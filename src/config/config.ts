@@ -12,6 +12,7 @@ import type { FileReader } from '../io/reader.js';
 import { readText } from '../io/read-text.js';
 import { schemaProblems, type Validator } from '../schema-errors.js';
 import { tokenSettings, type TokenSettings } from '../tokens/settings.js';
+import { parsePoolSection, type PoolDef } from '../accounts/pool-def.js';
 
 export const DEFAULT_CONFIG = '/etc/tokenmap/tokenmap.ini';
 export const DEFAULT_UID_DOMAIN = 'users.htcondor.org';
@@ -62,6 +63,10 @@ export interface SiteConfig {
   /** [tokens]: verification and keys (explain, test, keys). */
   readonly tokens: TokenSettings;
   readonly settings: Settings;
+  /** `[pool NAME]` sections (lease_dir resolved against this file). */
+  readonly pools: readonly PoolDef[];
+  /** `[bans] file`: ban lists, read on every decision. */
+  readonly banFiles: readonly string[];
 }
 
 type Section = Record<string, unknown>;
@@ -133,6 +138,17 @@ export function parseSiteConfig(text: string, file: string): SiteConfig {
     const m = /^plugin (\S+)$/.exec(name);
     return m ? [{ name: m[1] as string, policies: many(section.policy).map(abs) }] : [];
   });
+  const at = (ptr: string) => pos.get(ptr) ?? { file, line: 0 };
+  const pools = Object.entries(doc).flatMap(([name, section]) => {
+    const m = /^pool (\S+)$/.exec(name);
+    if (!m) return [];
+    const parsed = parsePoolSection(m[1] as string, at(`/${name}`), (k) =>
+      typeof section[k] === 'string' ? { value: section[k] as string, pos: at(`/${name}/${k}`) } : undefined,
+    );
+    const problem = parsed.problems[0];
+    if (problem) throw new TokenmapError('CONFIG_INVALID', problem.message, problem.pos);
+    return parsed.pool ? [parsed.pool] : [];
+  });
   const safePattern = (identity.safe_pattern as string | undefined) ?? DEFAULT_SAFE_PATTERN;
   try {
     new RegExp(safePattern);
@@ -140,7 +156,7 @@ export function parseSiteConfig(text: string, file: string): SiteConfig {
     throw new TokenmapError(
       'CONFIG_INVALID',
       `safe_pattern is not a valid regular expression (${(e as Error).message})`,
-      pos.get('/identity/safe_pattern') ?? { file, line: 0 },
+      at('/identity/safe_pattern'),
     );
   }
   const verification = tokenSettings(tokens, abs, (ptr) => pos.get(ptr));
@@ -169,5 +185,7 @@ export function parseSiteConfig(text: string, file: string): SiteConfig {
       stdinMax: Number(limits.stdin_max ?? DEFAULT_STDIN_MAX),
       auditLog: doc.audit?.log === undefined ? undefined : abs(doc.audit.log as string),
     },
+    pools,
+    banFiles: many(doc.bans?.file).map(abs),
   };
 }

@@ -4,7 +4,7 @@ import __req0 from 'ajv/dist/runtime/ucs2length.js';
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/policy.schema.json","title":"tokenmap entitlement policy file","description":"A policy file as read by policy/parse.ts: INI sections turned into this document. [mappings] is the EGI check-in-validator format; [rule NAME] sections are tokenmap's native rules; [pool NAME] sections define pool accounts.","type":"object","additionalProperties":false,"properties":{"mappings":{"description":"check-in-validator rules: <localuser> = <unique_id> <issuer> <audience> <scope> <group>","type":"object","additionalProperties":{"type":"string","pattern":"^[^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+$"}},"logger":{"description":"check-in-validator's logging configuration; ignored by tokenmap","type":"object","additionalProperties":{"type":"string"}},"rules":{"type":"object","additionalProperties":{"$ref":"#/$defs/rule"}},"pools":{"type":"object","additionalProperties":{"$ref":"#/$defs/pool"}}},"$defs":{"list":{"type":"string","pattern":"^\\S+( +\\S+)*$"},"bool":{"type":"string","enum":["yes","no","true","false","on","off","1","0"]},"name":{"type":"string","pattern":"^[^\\s:]+$"},"rule":{"type":"object","additionalProperties":false,"required":["issuer"],"properties":{"issuer":{"type":"string","pattern":"^\\S+$","description":"exact iss (a trailing slash counts)"},"subject":{"$ref":"#/$defs/list"},"voperson_id":{"$ref":"#/$defs/list"},"audience":{"$ref":"#/$defs/list"},"audience_optional":{"$ref":"#/$defs/bool"},"any_audience":{"$ref":"#/$defs/bool"},"scopes":{"$ref":"#/$defs/list"},"groups":{"$ref":"#/$defs/list"},"entitlement":{"$ref":"#/$defs/list"},"compare_authority":{"$ref":"#/$defs/bool"},"entitlements_from_scope":{"$ref":"#/$defs/bool"},"vo":{"$ref":"#/$defs/name"},"subgroup":{"type":"string","pattern":"^[^\\s:]+(:[^\\s:]+)*$"},"role":{"$ref":"#/$defs/name"},"namespace":{"type":"string","pattern":"^urn:\\S+$","description":"entitlement namespace for vo/subgroup/role rules (default urn:mace:egi.eu)"},"authority":{"type":"string","pattern":"^\\S+$"},"account":{"type":"string","minLength":1},"group":{"type":"string","minLength":1},"pool":{"type":"string","minLength":1},"deny":{"type":"string"}},"dependentRequired":{"subgroup":["vo"],"role":["vo"]},"description":"A native rule. Exactly one result key (account, pool or deny) is required; policy/parse.ts checks that with the line it is about."},"pool":{"type":"object","additionalProperties":false,"required":["accounts"],"properties":{"accounts":{"$ref":"#/$defs/list"},"group":{"type":"string","minLength":1},"lease_days":{"type":"string","pattern":"^[0-9]+$"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/policy.schema.json","title":"tokenmap entitlement policy file","description":"A policy file as read by policy/parse.ts: INI sections turned into this document. [mappings] is the EGI check-in-validator format; [rule NAME] sections are tokenmap's native rules; [pool NAME] sections define pool accounts.","type":"object","additionalProperties":false,"properties":{"mappings":{"description":"check-in-validator rules: <localuser> = <unique_id> <issuer> <audience> <scope> <group>","type":"object","additionalProperties":{"type":"string","pattern":"^[^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+$"}},"logger":{"description":"check-in-validator's logging configuration; ignored by tokenmap","type":"object","additionalProperties":{"type":"string"}},"rules":{"type":"object","additionalProperties":{"$ref":"#/$defs/rule"}},"pools":{"type":"object","additionalProperties":{"$ref":"#/$defs/pool"}}},"$defs":{"list":{"type":"string","pattern":"^\\S+( +\\S+)*$"},"bool":{"type":"string","enum":["yes","no","true","false","on","off","1","0"]},"name":{"type":"string","pattern":"^[^\\s:]+$"},"rule":{"type":"object","additionalProperties":false,"required":["issuer"],"properties":{"issuer":{"type":"string","pattern":"^\\S+$","description":"exact iss (a trailing slash counts)"},"subject":{"$ref":"#/$defs/list"},"voperson_id":{"$ref":"#/$defs/list"},"audience":{"$ref":"#/$defs/list"},"audience_optional":{"$ref":"#/$defs/bool"},"any_audience":{"$ref":"#/$defs/bool"},"scopes":{"$ref":"#/$defs/list"},"groups":{"$ref":"#/$defs/list"},"entitlement":{"$ref":"#/$defs/list"},"compare_authority":{"$ref":"#/$defs/bool"},"entitlements_from_scope":{"$ref":"#/$defs/bool"},"vo":{"$ref":"#/$defs/name"},"subgroup":{"type":"string","pattern":"^[^\\s:]+(:[^\\s:]+)*$"},"role":{"$ref":"#/$defs/name"},"namespace":{"type":"string","pattern":"^urn:\\S+$","description":"entitlement namespace for vo/subgroup/role rules (default urn:mace:egi.eu)"},"authority":{"type":"string","pattern":"^\\S+$"},"account":{"type":"string","minLength":1},"group":{"type":"string","minLength":1},"pool":{"type":"string","minLength":1},"deny":{"type":"string"}},"dependentRequired":{"subgroup":["vo"],"role":["vo"]},"description":"A native rule. Exactly one result key (account, pool or deny) is required; policy/parse.ts checks that with the line it is about."},"pool":{"type":"object","additionalProperties":false,"required":["accounts","lease_dir"],"description":"Pool accounts leased one per identity (accounts/pool-def.ts checks names and ranges with the line they are on).","properties":{"accounts":{"description":"account names and numbered ranges (atlas001-atlas100), separated by spaces","type":"string","pattern":"^\\S+([ ,]+\\S+)*$"},"group":{"$ref":"#/$defs/name"},"lease_dir":{"description":"the lease directory shared by the CEs (relative paths are relative to this file)","type":"string","minLength":1},"lease_days":{"description":"days an unused lease lasts before it may go to another identity; 0: never","type":"string","pattern":"^[0-9]+$"},"key":{"description":"what identifies a leaseholder: iss, sub, voperson_id, subject (ARC's %D), in order","type":"string","pattern":"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"}}}}};
 const pattern4 = new RegExp("^[^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+$", "u");
 const schema32 = {"type":"object","additionalProperties":false,"required":["issuer"],"properties":{"issuer":{"type":"string","pattern":"^\\S+$","description":"exact iss (a trailing slash counts)"},"subject":{"$ref":"#/$defs/list"},"voperson_id":{"$ref":"#/$defs/list"},"audience":{"$ref":"#/$defs/list"},"audience_optional":{"$ref":"#/$defs/bool"},"any_audience":{"$ref":"#/$defs/bool"},"scopes":{"$ref":"#/$defs/list"},"groups":{"$ref":"#/$defs/list"},"entitlement":{"$ref":"#/$defs/list"},"compare_authority":{"$ref":"#/$defs/bool"},"entitlements_from_scope":{"$ref":"#/$defs/bool"},"vo":{"$ref":"#/$defs/name"},"subgroup":{"type":"string","pattern":"^[^\\s:]+(:[^\\s:]+)*$"},"role":{"$ref":"#/$defs/name"},"namespace":{"type":"string","pattern":"^urn:\\S+$","description":"entitlement namespace for vo/subgroup/role rules (default urn:mace:egi.eu)"},"authority":{"type":"string","pattern":"^\\S+$"},"account":{"type":"string","minLength":1},"group":{"type":"string","minLength":1},"pool":{"type":"string","minLength":1},"deny":{"type":"string"}},"dependentRequired":{"subgroup":["vo"],"role":["vo"]},"description":"A native rule. Exactly one result key (account, pool or deny) is required; policy/parse.ts checks that with the line it is about."};
 const schema33 = {"type":"string","pattern":"^\\S+( +\\S+)*$"};
@@ -576,8 +576,10 @@ return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema45 = {"type":"object","additionalProperties":false,"required":["accounts"],"properties":{"accounts":{"$ref":"#/$defs/list"},"group":{"type":"string","minLength":1},"lease_days":{"type":"string","pattern":"^[0-9]+$"}}};
-const pattern18 = new RegExp("^[0-9]+$", "u");
+const schema45 = {"type":"object","additionalProperties":false,"required":["accounts","lease_dir"],"description":"Pool accounts leased one per identity (accounts/pool-def.ts checks names and ranges with the line they are on).","properties":{"accounts":{"description":"account names and numbered ranges (atlas001-atlas100), separated by spaces","type":"string","pattern":"^\\S+([ ,]+\\S+)*$"},"group":{"$ref":"#/$defs/name"},"lease_dir":{"description":"the lease directory shared by the CEs (relative paths are relative to this file)","type":"string","minLength":1},"lease_days":{"description":"days an unused lease lasts before it may go to another identity; 0: never","type":"string","pattern":"^[0-9]+$"},"key":{"description":"what identifies a leaseholder: iss, sub, voperson_id, subject (ARC's %D), in order","type":"string","pattern":"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"}}};
+const pattern17 = new RegExp("^\\S+([ ,]+\\S+)*$", "u");
+const pattern19 = new RegExp("^[0-9]+$", "u");
+const pattern20 = new RegExp("^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$", "u");
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -600,9 +602,8 @@ vErrors.push(err0);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(((key0 === "accounts") || (key0 === "group")) || (key0 === "lease_days"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.lease_dir === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "lease_dir"},message:"must have required property '"+"lease_dir"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -611,12 +612,9 @@ vErrors.push(err1);
 }
 errors++;
 }
-}
-if(data.accounts !== undefined){
-let data0 = data.accounts;
-if(typeof data0 === "string"){
-if(!pattern6.test(data0)){
-const err2 = {instancePath:instancePath+"/accounts",schemaPath:"#/$defs/list/pattern",keyword:"pattern",params:{pattern: "^\\S+( +\\S+)*$"},message:"must match pattern \""+"^\\S+( +\\S+)*$"+"\""};
+for(const key0 in data){
+if(!(((((key0 === "accounts") || (key0 === "group")) || (key0 === "lease_dir")) || (key0 === "lease_days")) || (key0 === "key"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -626,8 +624,11 @@ vErrors.push(err2);
 errors++;
 }
 }
-else {
-const err3 = {instancePath:instancePath+"/accounts",schemaPath:"#/$defs/list/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.accounts !== undefined){
+let data0 = data.accounts;
+if(typeof data0 === "string"){
+if(!pattern17.test(data0)){
+const err3 = {instancePath:instancePath+"/accounts",schemaPath:"#/properties/accounts/pattern",keyword:"pattern",params:{pattern: "^\\S+([ ,]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ ,]+\\S+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -637,11 +638,8 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.group !== undefined){
-let data1 = data.group;
-if(typeof data1 === "string"){
-if(func2(data1) < 1){
-const err4 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err4 = {instancePath:instancePath+"/accounts",schemaPath:"#/properties/accounts/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -651,8 +649,11 @@ vErrors.push(err4);
 errors++;
 }
 }
-else {
-const err5 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.group !== undefined){
+let data1 = data.group;
+if(typeof data1 === "string"){
+if(!pattern12.test(data1)){
+const err5 = {instancePath:instancePath+"/group",schemaPath:"#/$defs/name/pattern",keyword:"pattern",params:{pattern: "^[^\\s:]+$"},message:"must match pattern \""+"^[^\\s:]+$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -662,11 +663,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.lease_days !== undefined){
-let data2 = data.lease_days;
-if(typeof data2 === "string"){
-if(!pattern18.test(data2)){
-const err6 = {instancePath:instancePath+"/lease_days",schemaPath:"#/properties/lease_days/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+else {
+const err6 = {instancePath:instancePath+"/group",schemaPath:"#/$defs/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -676,8 +674,11 @@ vErrors.push(err6);
 errors++;
 }
 }
-else {
-const err7 = {instancePath:instancePath+"/lease_days",schemaPath:"#/properties/lease_days/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.lease_dir !== undefined){
+let data2 = data.lease_dir;
+if(typeof data2 === "string"){
+if(func2(data2) < 1){
+const err7 = {instancePath:instancePath+"/lease_dir",schemaPath:"#/properties/lease_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -687,14 +688,75 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err8 = {instancePath:instancePath+"/lease_dir",schemaPath:"#/properties/lease_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.lease_days !== undefined){
+let data3 = data.lease_days;
+if(typeof data3 === "string"){
+if(!pattern19.test(data3)){
+const err9 = {instancePath:instancePath+"/lease_days",schemaPath:"#/properties/lease_days/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/lease_days",schemaPath:"#/properties/lease_days/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.key !== undefined){
+let data4 = data.key;
+if(typeof data4 === "string"){
+if(!pattern20.test(data4)){
+const err11 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/pattern",keyword:"pattern",params:{pattern: "^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"},message:"must match pattern \""+"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"+"\""};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }

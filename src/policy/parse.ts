@@ -7,6 +7,7 @@ import type { SourcePos } from '../errors.js';
 import { canonicalUrn, parseEntitlement, type Entitlement, type EntitlementPattern } from '../claims/entitlement.js';
 import { classifyScope } from '../claims/scope.js';
 import { validate as validatePolicy } from '../generated/policy-validator.js';
+import { parsePoolSection, type PoolDef } from '../accounts/pool-def.js';
 import { parseIni, type IniProblem } from './configparser.js';
 import { schemaProblems, type Validator } from '../schema-errors.js';
 
@@ -46,13 +47,7 @@ export interface NativeRule {
 
 export type PolicyRule = MappingRule | NativeRule;
 
-export interface PoolDef {
-  name: string;
-  pos: SourcePos;
-  accounts: string[];
-  group?: string;
-  leaseDays: number;
-}
+export type { PoolDef };
 
 export interface PolicyFile {
   file: string;
@@ -127,8 +122,9 @@ export function parsePolicy(text: string, file: string): PolicyFile {
     const name = (m[2] as string).trim();
     const v = (k: string) => s.entries.find((e) => e.key === k)?.value;
     if (m[1] === 'pool') {
-      const accounts = list(v('accounts')) ?? [];
-      pools.set(name, { name, pos: s.pos, accounts, group: v('group'), leaseDays: Number(v('lease_days') ?? 10) });
+      const parsed = parsePoolSection(name, s.pos, (k) => s.entries.find((e) => e.key === k));
+      for (const p of parsed.problems) error(p.pos, p.message);
+      if (parsed.pool) pools.set(name, parsed.pool);
       continue;
     }
     const results = (['account', 'pool', 'deny'] as const).filter((k) => v(k) !== undefined);
