@@ -151,3 +151,21 @@ export function* takeLease(r: LeaseRequest): LeaseSteps<LeaseOutcome> {
     yield* sleep(1 + Math.floor(r.random() * Math.min(50, 5 * (round + 1))));
   }
 }
+
+export type LeasePeek =
+  | { result: 'held'; account: string; sinceMs: number | null; lastUsedMs: number }
+  | { result: 'none'; leased: number; total: number };
+
+/** What a take would start from, changing nothing (explain, fixtures): the holder's lease, or the count. */
+export function* peekLease(r: Pick<LeaseRequest, 'pool' | 'holder'>): LeaseSteps<LeasePeek> {
+  const seen = yield* read(r.holder);
+  if (seen && seen.stat.kind === 'file') {
+    const { account, sinceMs } = parseAccountFile(seen.content);
+    const file = account !== null && r.pool.accounts.includes(account) ? yield* lstat(account) : null;
+    if (file && file.ino === seen.stat.ino)
+      return { result: 'held', account: account as string, sinceMs, lastUsedMs: seen.stat.mtimeMs };
+  }
+  const s = yield* survey(r.pool);
+  const leased = [...s.accounts.values()].filter((st) => st && st.nlink > 1).length;
+  return { result: 'none', leased, total: r.pool.accounts.length };
+}

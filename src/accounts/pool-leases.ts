@@ -7,16 +7,16 @@
 import type { Claims } from '../claims/claims.js';
 import { TokenmapError } from '../errors.js';
 import { holderName } from './holder-name.js';
-import { keyValues, type KeyField } from './lease-key.js';
+import type { PoolAnswer } from './accounts.js';
+import { keyValues } from './lease-key.js';
 import { uniqueTag } from './lease-names.js';
 import { LeaseIoError, runSteps, type LeaseOp, type LeaseResult, type LeaseSteps } from './lease-ops.js';
-import { takeLease, type LeaseOutcome } from './lease-protocol.js';
+import { peekLease, takeLease } from './lease-protocol.js';
 import type { PoolDef } from './pool-def.js';
 
-export type PoolLease = (LeaseOutcome & { holder: string }) | { result: 'no-key'; missing: KeyField[] };
-
 export interface PoolLeases {
-  lease(pool: PoolDef, claims: Claims, clock: { now: () => number; giveUpAtMs: number }): PoolLease;
+  lease(pool: PoolDef, claims: Claims, clock: { now: () => number; giveUpAtMs: number }): PoolAnswer;
+  peek(pool: PoolDef, claims: Claims): PoolAnswer;
   /** Runs any lease steps (pool list, release, expire) on a pool's directory. */
   run<T>(pool: PoolDef, steps: (tag: string) => LeaseSteps<T>): T;
 }
@@ -59,6 +59,12 @@ export function poolLeases(env: LeaseHost): PoolLeases {
         takeLease({ pool, holder, now: clock.now, tag, random: env.random, giveUpAtMs: clock.giveUpAtMs }),
       );
       return { ...outcome, holder };
+    },
+    peek(pool, claims) {
+      const key = keyValues(pool.key, claims);
+      if ('missing' in key) return { result: 'no-key', missing: key.missing };
+      const holder = holderName(key.values);
+      return { ...run(pool, () => peekLease({ pool, holder })), holder };
     },
   };
 }

@@ -17,6 +17,8 @@ export interface AuditRecord {
   identity?: string;
   rule?: string;
   reason: string;
+  /** A pool account's lease: taken, renewed, or taken over from a holder who left it unused. */
+  lease?: Decision['lease'];
   ms: number;
 }
 
@@ -37,6 +39,7 @@ export function auditRecord(
     identity: ce === 'arc' ? d.arc : d.htcondor,
     rule: d.rule,
     reason: d.reason,
+    lease: d.lease,
     ms: Math.round(ms * 10) / 10,
   };
 }

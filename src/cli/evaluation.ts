@@ -11,6 +11,7 @@ import { evaluate, type EvaluateOptions } from '../engine/evaluate.js';
 import type { Ce } from '../engine/identity.js';
 import { buildRuleSet, type RuleSet } from '../engine/rule-set.js';
 import type { LookupProbe } from '../mapfile/lookup.js';
+import { nodeAccounts } from '../accounts/node-accounts.js';
 import { nodeReader } from '../io/node-reader.js';
 import { appendAudit, auditRecord } from '../audit/log.js';
 import { EXIT_NO, EXIT_OK, reportFailure } from './fail.js';
@@ -121,7 +122,10 @@ export async function runCallout(
   let decision: Decision;
   try {
     claims = await readClaims(rules, started);
-    decision = boundedEvaluate(rules, claims, io.now(), rules.settings.deadline * 1000 - (io.now() - started), { ce });
+    const msLeft = rules.settings.deadline * 1000 - (io.now() - started);
+    // Waiting out other takers of a pool gets half of what is left; the rest answers.
+    const accounts = nodeAccounts(nodeReader, io.env, msLeft / 2);
+    decision = boundedEvaluate(rules, claims, io.now(), msLeft, { ce, accounts });
   } catch (e) {
     if (e instanceof TokenmapError) audit(rules.settings, ce, claims, errorDecision(e), io, started);
     throw e;

@@ -14,6 +14,8 @@ import { discoverToken } from '../tokens/discover.js';
 import { boundedEvaluate, commandSetup, type EvalOptions } from './evaluation.js';
 import { verifyForCommand, type TokenInput } from './verify-token.js';
 import { describeVerification } from '../tokens/describe.js';
+import { nodeAccounts } from '../accounts/node-accounts.js';
+import { nodeReader } from '../io/node-reader.js';
 import { EXIT_NO, EXIT_OK, reportFailure } from './fail.js';
 import type { CliIo } from '../io/cli-io.js';
 
@@ -105,6 +107,8 @@ export async function runExplain(
   const decision = boundedEvaluate(rules, claims, nowMs, rules.settings.deadline * 1000, {
     tracer: fullTracer(),
     describe: { signature: describeVerification(verification), notes, verification },
+    accounts: nodeAccounts(nodeReader, io.env, 0),
+    peekPools: true,
   });
   io.out(opts.json ? JSON.stringify(decisionJson(decision), null, 2) + '\n' : renderText(claims, decision));
   if (decision.result === 'error') return reportFailure(io, decisionError(decision));

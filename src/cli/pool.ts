@@ -10,12 +10,13 @@ import { nodeLeaseHost } from '../accounts/node-lease-dir.js';
 import type { PoolDef } from '../accounts/pool-def.js';
 import { poolLeases } from '../accounts/pool-leases.js';
 import { listPool, releaseLeases, type PoolTable } from '../accounts/pool-table.js';
-import { loadConfig, resolveConfigPath } from '../config/config.js';
+import { loadSiteConfig, resolveConfigPath } from '../config/config.js';
+import { buildRuleSet } from '../engine/rule-set.js';
 import { TokenmapError } from '../errors.js';
 import { nodeReader } from '../io/node-reader.js';
 import { parseTime } from './explain.js';
 import { EXIT_NO, EXIT_OK } from './fail.js';
-import type { CliIo } from './io.js';
+import type { CliIo } from '../io/cli-io.js';
 
 export interface PoolOptions {
   config?: string;
@@ -25,16 +26,9 @@ export interface PoolOptions {
 
 const ACTIONS = ['list', 'release', 'expire'] as const;
 
-/** Every pool the site defines: in the configuration, then in the policies it reads. */
-function sitePools(opts: PoolOptions, io: CliIo): Map<string, PoolDef> {
-  const loaded = loadConfig(resolveConfigPath(opts.config, io.env), nodeReader);
-  const pools = new Map(loaded.pools);
-  const policies = [
-    ...loaded.pipeline.sources.flatMap((s) => (s.kind === 'policy' ? [s.policies] : [])),
-    ...loaded.pipeline.plugins.values(),
-  ];
-  for (const p of policies) for (const [name, def] of p.pools) if (!pools.has(name)) pools.set(name, def);
-  return pools;
+/** Every pool the site defines: in the configuration and in the policies it reads. */
+function sitePools(opts: PoolOptions, io: CliIo): ReadonlyMap<string, PoolDef> {
+  return buildRuleSet({ config: loadSiteConfig(resolveConfigPath(opts.config, io.env), nodeReader) }, nodeReader).pools;
 }
 
 /** Attacker-chosen text (a token's iss or sub) as one printable, quoted ASCII string. */

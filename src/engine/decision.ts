@@ -31,6 +31,13 @@ export interface Decision {
   readonly answer?: string;
   /** FILE:LINE of the deciding rule. */
   readonly rule?: string;
+  /** A pool account: which pool, what happened to the lease, who holds it (and who held it before). */
+  readonly lease?: {
+    readonly pool: string;
+    readonly event: 'leased' | 'renewed' | 're-leased' | 'held' | 'would-lease';
+    readonly holder: string;
+    readonly previous?: string;
+  };
   readonly token?: TokenSummary;
   /** explain, test: the signature and token checks of a compact JWS (tokens/verify). */
   readonly verification?: Omit<Verification, 'notes'>;

@@ -18,6 +18,9 @@ import type { PolicyRule } from '../policy/parse.js';
 import { decideCanonical, HTCONDOR_UNMAPPED, type Outcomes } from './canonical.js';
 import type { Decision, TokenSummary } from './decision.js';
 import { accountRefusal, arcAnswer, ceIdentities, htcondorAnswer, type Ce } from './identity.js';
+import type { Accounts, PoolAnswer } from '../accounts/accounts.js';
+import { describeBan, findBan } from '../accounts/ban-list.js';
+import type { PoolDef } from '../accounts/pool-def.js';
 import type { RuleSet, RuleSource } from './rule-set.js';
 import type { Verification } from '../tokens/verification.js';
 import { decidingTracer, type Outcome, type Tracer } from './trace.js';
@@ -37,6 +40,13 @@ export interface EvaluateOptions {
    * are off), with what the input adapter knows: the signature's state and its notes (explain).
    */
   describe?: { signature: string; notes: readonly string[]; verification?: Verification };
+  /**
+   * The site's accounts: ban lists and pool leases. Without it, a RuleSet that has ban lists or pools
+   * fails its decisions (fail closed).
+   */
+  accounts?: Accounts;
+  /** Dry run (explain, fixtures): look at pool leases, take none. */
+  peekPools?: boolean;
 }
 
 /**
@@ -142,19 +152,81 @@ class Evaluation implements Outcomes {
   fromRule(rule: PolicyRule, label: string): Decision {
     const where = `${formatPos(rule.pos)} (${ruleName(rule)})`;
     const result = rule.kind === 'mapping' ? { account: rule.name } : rule.result;
-    if ('deny' in result) return this.error('DENIED', `denied: ${result.deny}`, where);
-    if ('pool' in result)
-      return this.error(
-        'POOL_UNAVAILABLE',
-        'pool accounts are not available in this version ' +
-          `(rule maps to pool ${JSON.stringify(result.pool)} in ${label})`,
-        where,
-      );
+    if ('deny' in result) return this.error('DENIED', `denied by ${where}: ${result.deny}`, where);
+    if ('pool' in result) return this.fromPool(result.pool, where, label);
     const identity = this.rules.identity;
     const refusal =
       accountRefusal(result.account, identity) ?? (result.group ? accountRefusal(result.group, identity) : null);
     if (refusal) return this.error('UNSAFE_IDENTITY', `${refusal}; rule ${where}`, where);
     return this.mapped(result.account, result.group, this.rules.uidDomain, where);
+  }
+
+  /** A rule maps to a pool: the accounts service leases (or, in a dry run, looks up) the account. */
+  fromPool(name: string, where: string, label: string): Decision {
+    const pool = this.rules.pools.get(name) as PoolDef;
+    const accounts = this.opts.accounts;
+    if (!accounts)
+      return this.error('POOL_IO', `pool ${name}: this evaluation has no access to lease directories`, where);
+    const a: PoolAnswer = accounts.pool(pool, this.c, this.opts.peekPools ?? false);
+    if (a.result === 'no-key')
+      return this.error(
+        'POOL_KEY',
+        `pool ${name} keys its leases on ${pool.key.join(' ')}, and the token has no ${a.missing.join(', ')}` +
+          (a.missing.includes('iss') || a.missing.includes('sub') ? ' (ARC 6 passes only %D: use key = subject)' : ''),
+        where,
+      );
+    if (a.result === 'exhausted')
+      return this.error(
+        'POOL_EXHAUSTED',
+        `pool ${name} exhausted (${a.leased} of ${a.total} leased${a.busy ? `, ${a.busy} being taken` : ''})`,
+        where,
+      );
+    const source = `pool ${name}`;
+    if (a.result === 'none') {
+      const free = a.total - a.leased;
+      this.step(source, 'matched', `no lease yet; ${free} of ${a.total} accounts free`, pool.pos);
+      return this.done({
+        result: 'mapped',
+        reason:
+          `mapped by ${where} to pool ${name}: a callout would lease one of its ${free} free accounts ` +
+          `(${free ? '' : 'none now: only a lease unused for lease_days; '}a dry run takes no lease)`,
+        rule: where,
+        lease: { pool: name, event: 'would-lease', holder: a.holder },
+      });
+    }
+    const event = a.result;
+    const previous = a.result === 're-leased' ? a.previous : undefined;
+    const what =
+      event === 'leased'
+        ? 'a new lease'
+        : event === 're-leased'
+          ? 'the lease unused longest, taken from its holder'
+          : event === 'held'
+            ? 'its lease (a dry run does not renew it)'
+            : 'its lease, renewed';
+    this.step(source, 'matched', `${a.account}: ${what}`, pool.pos);
+    const refusal =
+      accountRefusal(a.account, this.rules.identity) ??
+      (pool.group ? accountRefusal(pool.group, this.rules.identity) : null);
+    if (refusal) return this.error('UNSAFE_IDENTITY', `${refusal}; pool ${name} (${label})`, where);
+    const d = this.mapped(a.account, pool.group, this.rules.uidDomain, where);
+    return d.result === 'mapped' ? { ...d, lease: { pool: name, event, holder: a.holder, previous } } : d;
+  }
+
+  /** Ban lists, read now, before any rule: a banned identity or revoked token is an error (exit 2). */
+  banned(): Decision | null {
+    const files = this.rules.banFiles;
+    if (files.length === 0) return null;
+    if (!this.opts.accounts)
+      return this.error('BANS_UNREADABLE', 'ban lists are configured, and this evaluation cannot read them');
+    const ban = findBan(this.opts.accounts.bans(files), this.c);
+    if (!ban) {
+      if (this.tracer.everyRule) this.step(files.join(', '), 'no-match', 'no ban list entry refuses this token');
+      return null;
+    }
+    const why = describeBan(ban);
+    this.step(ban.pos.file, 'matched', why, ban.pos, 'ban');
+    return this.error('BANNED', why, formatPos(ban.pos));
   }
 
   policies(p: CompiledPolicies, label: string): PolicyRule | null {
@@ -227,6 +299,8 @@ class Evaluation implements Outcomes {
 
   run(): Decision {
     const { rules: p, c } = this;
+    const ban = this.banned();
+    if (ban) return ban;
     if (p.tokenChecks && c.source !== 'subject') {
       const check = checkToken(c, { now: this.opts.now, skew: p.tokenChecks.skew });
       this.notes.push(...check.notes);

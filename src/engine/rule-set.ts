@@ -19,7 +19,9 @@ import type { AudiencePolicy } from '../policy/audience.js';
 import { compilePolicies, type CompiledPolicies } from '../policy/compile.js';
 import { readPolicyFiles } from '../policy/load.js';
 import type { PolicyFile } from '../policy/parse.js';
+import type { PoolDef } from '../accounts/pool-def.js';
 import { identityPolicy, type IdentityPolicy } from './identity.js';
+import { collectPools } from './pools.js';
 
 export type RuleSource =
   | { readonly kind: 'mapfile'; readonly label: string; readonly map: MapSource }
@@ -52,6 +54,10 @@ export interface RuleSet {
   readonly files: readonly string[];
   /** Where the rules came from, for messages: the configuration file, or the flags' paths. */
   readonly origin: string;
+  /** Pool accounts by pool name (the configuration's and the policy files'). */
+  readonly pools: ReadonlyMap<string, PoolDef>;
+  /** Ban lists, read on every decision through the injected accounts service. */
+  readonly banFiles: readonly string[];
 }
 
 /** Command-line values that take precedence over the configuration's. */
@@ -124,19 +130,22 @@ function fromFlags(input: Extract<RuleSetInput, { flags: unknown }>, reader: Fil
     allPolicyFiles.push(...files);
     return { kind: 'policy', label: s.path, policies: compilePolicies(s.path, files) };
   });
+  const identity = identityPolicy();
   return {
     sources: Object.freeze(sources),
     plugins: new Map(),
     anyPlugin: allPolicyFiles.length ? compilePolicies('-c policies', allPolicyFiles) : null,
     pluginNames: [],
     uidDomain: input.uidDomain ?? DEFAULT_UID_DOMAIN,
-    identity: identityPolicy(),
+    identity,
     audience: NO_AUDIENCE,
     tokenChecks: null,
     settings: Object.freeze({ deadline: input.deadline ?? DEFAULT_DEADLINE_S, stdinMax: DEFAULT_STDIN_MAX }),
     notes: Object.freeze(load.notes),
     files: Object.freeze(load.files),
     origin: input.flags.map((f) => f.path).join(', '),
+    pools: collectPools([], allPolicyFiles, identity),
+    banFiles: [],
   };
 }
 
@@ -145,14 +154,21 @@ function fromConfig(input: Extract<RuleSetInput, { config: unknown }>, reader: F
   const load = loader(reader);
   load.files.push(c.file);
   const mapSettings = { hashKeys: c.htcondor.hashKeys, excludeRegexp: c.htcondor.excludeRegexp };
+  const policyFiles: PolicyFile[] = [];
+  const read = (path: string) => {
+    const files = load.policyFiles(path);
+    policyFiles.push(...files);
+    return files;
+  };
   const sources = c.sources.map((s): RuleSource =>
     s.kind === 'mapfile'
       ? load.mapfile(s.path, mapSettings)
-      : { kind: 'policy', label: s.path, policies: compilePolicies(s.path, load.policyFiles(s.path)) },
+      : { kind: 'policy', label: s.path, policies: compilePolicies(s.path, read(s.path)) },
   );
   const plugins = new Map<string, CompiledPolicies>();
   for (const p of c.plugins)
-    plugins.set(p.name.toUpperCase(), compilePolicies(`plugin ${p.name}`, p.policies.flatMap(load.policyFiles)));
+    plugins.set(p.name.toUpperCase(), compilePolicies(`plugin ${p.name}`, p.policies.flatMap(read)));
+  const identity = identityPolicy(c.identity.safePattern, c.identity.deny);
   const a = c.audience;
   const enforce = a.accept.length > 0 || a.wlcgAny || a.scitokensAny;
   if (!enforce)
@@ -166,7 +182,7 @@ function fromConfig(input: Extract<RuleSetInput, { config: unknown }>, reader: F
     anyPlugin: null,
     pluginNames: c.htcondor.pluginNames,
     uidDomain: input.uidDomain ?? c.htcondor.uidDomain,
-    identity: identityPolicy(c.identity.safePattern, c.identity.deny),
+    identity,
     audience: Object.freeze({
       accept: [...a.accept],
       wlcgAny: a.wlcgAny,
@@ -179,5 +195,7 @@ function fromConfig(input: Extract<RuleSetInput, { config: unknown }>, reader: F
     notes: Object.freeze(load.notes),
     files: Object.freeze(load.files),
     origin: c.file,
+    pools: collectPools(c.pools, policyFiles, identity),
+    banFiles: Object.freeze([...c.banFiles]),
   };
 }

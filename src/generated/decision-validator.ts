@@ -4,7 +4,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/decision.schema.json","title":"tokenmap decision (explain --json)","type":"object","required":["result","reason","trace","notes"],"additionalProperties":false,"properties":{"result":{"enum":["mapped","declined","error"]},"reason":{"type":"string"},"code":{"type":"string"},"account":{"type":"string"},"group":{"type":"string"},"htcondor":{"type":"string","description":"the identity HTCondor sees: user@domain (after plugins)"},"arc":{"type":"string","description":"what ARC's map_with_plugin reads: user or user:group"},"rule":{"type":"string","description":"FILE:LINE of the deciding rule"},"token":{"type":"object","additionalProperties":false,"properties":{"source":{"type":"string"},"iss":{"type":"string"},"sub":{"type":"string"},"profile":{"type":"string"},"state":{"type":"string"},"signature":{"type":"string"},"rejections":{"type":"array","items":{"type":"string"}}}},"verification":{"description":"explain, test: the signature and token checks of a compact JWS","type":"object","additionalProperties":false,"required":["result"],"properties":{"result":{"enum":["verified","rejected","unavailable","not-a-token","not-verified"]},"code":{"enum":["TOKEN_MALFORMED","TOKEN_ALG_REFUSED","TOKEN_KID_MISSING","TOKEN_KID_UNKNOWN","TOKEN_SIGNATURE_INVALID","TOKEN_ISSUER_UNTRUSTED","TOKEN_EXPIRED","TOKEN_NOT_YET_VALID","TOKEN_AUDIENCE","TOKEN_PROFILE","TOKEN_KEY_REFUSED","KEYS_UNAVAILABLE"]},"message":{"type":"string"},"alg":{"type":"string"},"kid":{"type":"string"},"key_source":{"enum":["pinned","wlcg-jwks-cache","cache","discovery"]},"key_origin":{"type":"string","description":"the file or URL the key came from"}},"if":{"properties":{"result":{"enum":["rejected","unavailable"]}}},"then":{"properties":{"code":true,"message":true},"required":["code","message"]}},"trace":{"type":"array","items":{"type":"object","required":["rule","outcome","why"],"additionalProperties":false,"properties":{"rule":{"type":"string"},"source":{"type":"string"},"outcome":{"enum":["matched","no-match","skipped","error"]},"why":{"type":"string"}}}},"notes":{"type":"array","items":{"type":"string"}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/decision.schema.json","title":"tokenmap decision (explain --json)","type":"object","required":["result","reason","trace","notes"],"additionalProperties":false,"properties":{"result":{"enum":["mapped","declined","error"]},"reason":{"type":"string"},"code":{"type":"string"},"account":{"type":"string"},"group":{"type":"string"},"htcondor":{"type":"string","description":"the identity HTCondor sees: user@domain (after plugins)"},"arc":{"type":"string","description":"what ARC's map_with_plugin reads: user or user:group"},"rule":{"type":"string","description":"FILE:LINE of the deciding rule"},"lease":{"description":"a pool account: the pool, what happened to the lease, its holder entry (and the previous one)","type":"object","additionalProperties":false,"required":["pool","event","holder"],"properties":{"pool":{"type":"string"},"event":{"enum":["leased","renewed","re-leased","held","would-lease"]},"holder":{"type":"string"},"previous":{"type":"string"}}},"token":{"type":"object","additionalProperties":false,"properties":{"source":{"type":"string"},"iss":{"type":"string"},"sub":{"type":"string"},"profile":{"type":"string"},"state":{"type":"string"},"signature":{"type":"string"},"rejections":{"type":"array","items":{"type":"string"}}}},"verification":{"description":"explain, test: the signature and token checks of a compact JWS","type":"object","additionalProperties":false,"required":["result"],"properties":{"result":{"enum":["verified","rejected","unavailable","not-a-token","not-verified"]},"code":{"enum":["TOKEN_MALFORMED","TOKEN_ALG_REFUSED","TOKEN_KID_MISSING","TOKEN_KID_UNKNOWN","TOKEN_SIGNATURE_INVALID","TOKEN_ISSUER_UNTRUSTED","TOKEN_EXPIRED","TOKEN_NOT_YET_VALID","TOKEN_AUDIENCE","TOKEN_PROFILE","TOKEN_KEY_REFUSED","KEYS_UNAVAILABLE"]},"message":{"type":"string"},"alg":{"type":"string"},"kid":{"type":"string"},"key_source":{"enum":["pinned","wlcg-jwks-cache","cache","discovery"]},"key_origin":{"type":"string","description":"the file or URL the key came from"}},"if":{"properties":{"result":{"enum":["rejected","unavailable"]}}},"then":{"properties":{"code":true,"message":true},"required":["code","message"]}},"trace":{"type":"array","items":{"type":"object","required":["rule","outcome","why"],"additionalProperties":false,"properties":{"rule":{"type":"string"},"source":{"type":"string"},"outcome":{"enum":["matched","no-match","skipped","error"]},"why":{"type":"string"}}}},"notes":{"type":"array","items":{"type":"string"}}}};
 const func1 = Object.prototype.hasOwnProperty;
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -168,12 +168,11 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.token !== undefined){
-let data8 = data.token;
+if(data.lease !== undefined){
+let data8 = data.lease;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-for(const key1 in data8){
-if(!(((((((key1 === "source") || (key1 === "iss")) || (key1 === "sub")) || (key1 === "profile")) || (key1 === "state")) || (key1 === "signature")) || (key1 === "rejections"))){
-const err13 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(data8.pool === undefined){
+const err13 = {instancePath:instancePath+"/lease",schemaPath:"#/properties/lease/required",keyword:"required",params:{missingProperty: "pool"},message:"must have required property '"+"pool"+"'"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -182,10 +181,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-if(data8.source !== undefined){
-if(typeof data8.source !== "string"){
-const err14 = {instancePath:instancePath+"/token/source",schemaPath:"#/properties/token/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data8.event === undefined){
+const err14 = {instancePath:instancePath+"/lease",schemaPath:"#/properties/lease/required",keyword:"required",params:{missingProperty: "event"},message:"must have required property '"+"event"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -194,10 +191,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data8.iss !== undefined){
-if(typeof data8.iss !== "string"){
-const err15 = {instancePath:instancePath+"/token/iss",schemaPath:"#/properties/token/properties/iss/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data8.holder === undefined){
+const err15 = {instancePath:instancePath+"/lease",schemaPath:"#/properties/lease/required",keyword:"required",params:{missingProperty: "holder"},message:"must have required property '"+"holder"+"'"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -206,10 +201,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data8.sub !== undefined){
-if(typeof data8.sub !== "string"){
-const err16 = {instancePath:instancePath+"/token/sub",schemaPath:"#/properties/token/properties/sub/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key1 in data8){
+if(!((((key1 === "pool") || (key1 === "event")) || (key1 === "holder")) || (key1 === "previous"))){
+const err16 = {instancePath:instancePath+"/lease",schemaPath:"#/properties/lease/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -219,9 +213,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data8.profile !== undefined){
-if(typeof data8.profile !== "string"){
-const err17 = {instancePath:instancePath+"/token/profile",schemaPath:"#/properties/token/properties/profile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data8.pool !== undefined){
+if(typeof data8.pool !== "string"){
+const err17 = {instancePath:instancePath+"/lease/pool",schemaPath:"#/properties/lease/properties/pool/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -231,9 +225,10 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data8.state !== undefined){
-if(typeof data8.state !== "string"){
-const err18 = {instancePath:instancePath+"/token/state",schemaPath:"#/properties/token/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data8.event !== undefined){
+let data10 = data8.event;
+if(!(((((data10 === "leased") || (data10 === "renewed")) || (data10 === "re-leased")) || (data10 === "held")) || (data10 === "would-lease"))){
+const err18 = {instancePath:instancePath+"/lease/event",schemaPath:"#/properties/lease/properties/event/enum",keyword:"enum",params:{allowedValues: schema31.properties.lease.properties.event.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -243,9 +238,9 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data8.signature !== undefined){
-if(typeof data8.signature !== "string"){
-const err19 = {instancePath:instancePath+"/token/signature",schemaPath:"#/properties/token/properties/signature/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data8.holder !== undefined){
+if(typeof data8.holder !== "string"){
+const err19 = {instancePath:instancePath+"/lease/holder",schemaPath:"#/properties/lease/properties/holder/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -255,13 +250,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data8.rejections !== undefined){
-let data15 = data8.rejections;
-if(Array.isArray(data15)){
-const len0 = data15.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data15[i0] !== "string"){
-const err20 = {instancePath:instancePath+"/token/rejections/" + i0,schemaPath:"#/properties/token/properties/rejections/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data8.previous !== undefined){
+if(typeof data8.previous !== "string"){
+const err20 = {instancePath:instancePath+"/lease/previous",schemaPath:"#/properties/lease/properties/previous/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -273,7 +264,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/token/rejections",schemaPath:"#/properties/token/properties/rejections/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err21 = {instancePath:instancePath+"/lease",schemaPath:"#/properties/lease/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -283,9 +274,12 @@ vErrors.push(err21);
 errors++;
 }
 }
-}
-else {
-const err22 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.token !== undefined){
+let data13 = data.token;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key2 in data13){
+if(!(((((((key2 === "source") || (key2 === "iss")) || (key2 === "sub")) || (key2 === "profile")) || (key2 === "state")) || (key2 === "signature")) || (key2 === "rejections"))){
+const err22 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -295,16 +289,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.verification !== undefined){
-let data17 = data.verification;
-const _errs38 = errors;
-let valid4 = true;
-const _errs39 = errors;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-if(data17.result !== undefined){
-let data18 = data17.result;
-if(!((data18 === "rejected") || (data18 === "unavailable"))){
-const err23 = {};
+if(data13.source !== undefined){
+if(typeof data13.source !== "string"){
+const err23 = {instancePath:instancePath+"/token/source",schemaPath:"#/properties/token/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -314,22 +301,9 @@ vErrors.push(err23);
 errors++;
 }
 }
-}
-var _valid0 = _errs39 === errors;
-errors = _errs38;
-if(vErrors !== null){
-if(_errs38){
-vErrors.length = _errs38;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid0){
-const _errs41 = errors;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-if(data17.code === undefined){
-const err24 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/then/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(data13.iss !== undefined){
+if(typeof data13.iss !== "string"){
+const err24 = {instancePath:instancePath+"/token/iss",schemaPath:"#/properties/token/properties/iss/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -338,8 +312,10 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(data17.message === undefined){
-const err25 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/then/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};
+}
+if(data13.sub !== undefined){
+if(typeof data13.sub !== "string"){
+const err25 = {instancePath:instancePath+"/token/sub",schemaPath:"#/properties/token/properties/sub/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -349,17 +325,9 @@ vErrors.push(err25);
 errors++;
 }
 }
-var _valid0 = _errs41 === errors;
-valid4 = _valid0;
-if(valid4){
-var props0 = {};
-props0.code = true;
-props0.message = true;
-props0.result = true;
-}
-}
-if(!valid4){
-const err26 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(data13.profile !== undefined){
+if(typeof data13.profile !== "string"){
+const err26 = {instancePath:instancePath+"/token/profile",schemaPath:"#/properties/token/properties/profile/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -368,9 +336,10 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-if(data17.result === undefined){
-const err27 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/required",keyword:"required",params:{missingProperty: "result"},message:"must have required property '"+"result"+"'"};
+}
+if(data13.state !== undefined){
+if(typeof data13.state !== "string"){
+const err27 = {instancePath:instancePath+"/token/state",schemaPath:"#/properties/token/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -379,9 +348,10 @@ vErrors.push(err27);
 }
 errors++;
 }
-for(const key2 in data17){
-if(!(((((((key2 === "result") || (key2 === "code")) || (key2 === "message")) || (key2 === "alg")) || (key2 === "kid")) || (key2 === "key_source")) || (key2 === "key_origin"))){
-const err28 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+}
+if(data13.signature !== undefined){
+if(typeof data13.signature !== "string"){
+const err28 = {instancePath:instancePath+"/token/signature",schemaPath:"#/properties/token/properties/signature/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -391,10 +361,13 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data17.result !== undefined){
-let data19 = data17.result;
-if(!(((((data19 === "verified") || (data19 === "rejected")) || (data19 === "unavailable")) || (data19 === "not-a-token")) || (data19 === "not-verified"))){
-const err29 = {instancePath:instancePath+"/verification/result",schemaPath:"#/properties/verification/properties/result/enum",keyword:"enum",params:{allowedValues: schema31.properties.verification.properties.result.enum},message:"must be equal to one of the allowed values"};
+if(data13.rejections !== undefined){
+let data20 = data13.rejections;
+if(Array.isArray(data20)){
+const len0 = data20.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data20[i0] !== "string"){
+const err29 = {instancePath:instancePath+"/token/rejections/" + i0,schemaPath:"#/properties/token/properties/rejections/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -404,10 +377,9 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data17.code !== undefined){
-let data20 = data17.code;
-if(!((((((((((((data20 === "TOKEN_MALFORMED") || (data20 === "TOKEN_ALG_REFUSED")) || (data20 === "TOKEN_KID_MISSING")) || (data20 === "TOKEN_KID_UNKNOWN")) || (data20 === "TOKEN_SIGNATURE_INVALID")) || (data20 === "TOKEN_ISSUER_UNTRUSTED")) || (data20 === "TOKEN_EXPIRED")) || (data20 === "TOKEN_NOT_YET_VALID")) || (data20 === "TOKEN_AUDIENCE")) || (data20 === "TOKEN_PROFILE")) || (data20 === "TOKEN_KEY_REFUSED")) || (data20 === "KEYS_UNAVAILABLE"))){
-const err30 = {instancePath:instancePath+"/verification/code",schemaPath:"#/properties/verification/properties/code/enum",keyword:"enum",params:{allowedValues: schema31.properties.verification.properties.code.enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err30 = {instancePath:instancePath+"/token/rejections",schemaPath:"#/properties/token/properties/rejections/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -417,9 +389,9 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data17.message !== undefined){
-if(typeof data17.message !== "string"){
-const err31 = {instancePath:instancePath+"/verification/message",schemaPath:"#/properties/verification/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err31 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -429,9 +401,16 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data17.alg !== undefined){
-if(typeof data17.alg !== "string"){
-const err32 = {instancePath:instancePath+"/verification/alg",schemaPath:"#/properties/verification/properties/alg/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.verification !== undefined){
+let data22 = data.verification;
+const _errs48 = errors;
+let valid5 = true;
+const _errs49 = errors;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+if(data22.result !== undefined){
+let data23 = data22.result;
+if(!((data23 === "rejected") || (data23 === "unavailable"))){
+const err32 = {};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -441,9 +420,22 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data17.kid !== undefined){
-if(typeof data17.kid !== "string"){
-const err33 = {instancePath:instancePath+"/verification/kid",schemaPath:"#/properties/verification/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+var _valid0 = _errs49 === errors;
+errors = _errs48;
+if(vErrors !== null){
+if(_errs48){
+vErrors.length = _errs48;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs51 = errors;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+if(data22.code === undefined){
+const err33 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/then/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -452,11 +444,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-if(data17.key_source !== undefined){
-let data24 = data17.key_source;
-if(!((((data24 === "pinned") || (data24 === "wlcg-jwks-cache")) || (data24 === "cache")) || (data24 === "discovery"))){
-const err34 = {instancePath:instancePath+"/verification/key_source",schemaPath:"#/properties/verification/properties/key_source/enum",keyword:"enum",params:{allowedValues: schema31.properties.verification.properties.key_source.enum},message:"must be equal to one of the allowed values"};
+if(data22.message === undefined){
+const err34 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/then/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -466,9 +455,17 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data17.key_origin !== undefined){
-if(typeof data17.key_origin !== "string"){
-const err35 = {instancePath:instancePath+"/verification/key_origin",schemaPath:"#/properties/verification/properties/key_origin/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid0 = _errs51 === errors;
+valid5 = _valid0;
+if(valid5){
+var props0 = {};
+props0.code = true;
+props0.message = true;
+props0.result = true;
+}
+}
+if(!valid5){
+const err35 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -477,10 +474,9 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-}
-else {
-const err36 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+if(data22.result === undefined){
+const err36 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/required",keyword:"required",params:{missingProperty: "result"},message:"must have required property '"+"result"+"'"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -489,16 +485,9 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-if(data.trace !== undefined){
-let data26 = data.trace;
-if(Array.isArray(data26)){
-const len1 = data26.length;
-for(let i1=0; i1<len1; i1++){
-let data27 = data26[i1];
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-if(data27.rule === undefined){
-const err37 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "rule"},message:"must have required property '"+"rule"+"'"};
+for(const key3 in data22){
+if(!(((((((key3 === "result") || (key3 === "code")) || (key3 === "message")) || (key3 === "alg")) || (key3 === "kid")) || (key3 === "key_source")) || (key3 === "key_origin"))){
+const err37 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -507,8 +496,11 @@ vErrors.push(err37);
 }
 errors++;
 }
-if(data27.outcome === undefined){
-const err38 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "outcome"},message:"must have required property '"+"outcome"+"'"};
+}
+if(data22.result !== undefined){
+let data24 = data22.result;
+if(!(((((data24 === "verified") || (data24 === "rejected")) || (data24 === "unavailable")) || (data24 === "not-a-token")) || (data24 === "not-verified"))){
+const err38 = {instancePath:instancePath+"/verification/result",schemaPath:"#/properties/verification/properties/result/enum",keyword:"enum",params:{allowedValues: schema31.properties.verification.properties.result.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -517,8 +509,11 @@ vErrors.push(err38);
 }
 errors++;
 }
-if(data27.why === undefined){
-const err39 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "why"},message:"must have required property '"+"why"+"'"};
+}
+if(data22.code !== undefined){
+let data25 = data22.code;
+if(!((((((((((((data25 === "TOKEN_MALFORMED") || (data25 === "TOKEN_ALG_REFUSED")) || (data25 === "TOKEN_KID_MISSING")) || (data25 === "TOKEN_KID_UNKNOWN")) || (data25 === "TOKEN_SIGNATURE_INVALID")) || (data25 === "TOKEN_ISSUER_UNTRUSTED")) || (data25 === "TOKEN_EXPIRED")) || (data25 === "TOKEN_NOT_YET_VALID")) || (data25 === "TOKEN_AUDIENCE")) || (data25 === "TOKEN_PROFILE")) || (data25 === "TOKEN_KEY_REFUSED")) || (data25 === "KEYS_UNAVAILABLE"))){
+const err39 = {instancePath:instancePath+"/verification/code",schemaPath:"#/properties/verification/properties/code/enum",keyword:"enum",params:{allowedValues: schema31.properties.verification.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -527,9 +522,10 @@ vErrors.push(err39);
 }
 errors++;
 }
-for(const key3 in data27){
-if(!((((key3 === "rule") || (key3 === "source")) || (key3 === "outcome")) || (key3 === "why"))){
-const err40 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+if(data22.message !== undefined){
+if(typeof data22.message !== "string"){
+const err40 = {instancePath:instancePath+"/verification/message",schemaPath:"#/properties/verification/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -539,9 +535,9 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data27.rule !== undefined){
-if(typeof data27.rule !== "string"){
-const err41 = {instancePath:instancePath+"/trace/" + i1+"/rule",schemaPath:"#/properties/trace/items/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data22.alg !== undefined){
+if(typeof data22.alg !== "string"){
+const err41 = {instancePath:instancePath+"/verification/alg",schemaPath:"#/properties/verification/properties/alg/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -551,9 +547,9 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data27.source !== undefined){
-if(typeof data27.source !== "string"){
-const err42 = {instancePath:instancePath+"/trace/" + i1+"/source",schemaPath:"#/properties/trace/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data22.kid !== undefined){
+if(typeof data22.kid !== "string"){
+const err42 = {instancePath:instancePath+"/verification/kid",schemaPath:"#/properties/verification/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -563,10 +559,10 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data27.outcome !== undefined){
-let data30 = data27.outcome;
-if(!((((data30 === "matched") || (data30 === "no-match")) || (data30 === "skipped")) || (data30 === "error"))){
-const err43 = {instancePath:instancePath+"/trace/" + i1+"/outcome",schemaPath:"#/properties/trace/items/properties/outcome/enum",keyword:"enum",params:{allowedValues: schema31.properties.trace.items.properties.outcome.enum},message:"must be equal to one of the allowed values"};
+if(data22.key_source !== undefined){
+let data29 = data22.key_source;
+if(!((((data29 === "pinned") || (data29 === "wlcg-jwks-cache")) || (data29 === "cache")) || (data29 === "discovery"))){
+const err43 = {instancePath:instancePath+"/verification/key_source",schemaPath:"#/properties/verification/properties/key_source/enum",keyword:"enum",params:{allowedValues: schema31.properties.verification.properties.key_source.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -576,9 +572,9 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data27.why !== undefined){
-if(typeof data27.why !== "string"){
-const err44 = {instancePath:instancePath+"/trace/" + i1+"/why",schemaPath:"#/properties/trace/items/properties/why/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data22.key_origin !== undefined){
+if(typeof data22.key_origin !== "string"){
+const err44 = {instancePath:instancePath+"/verification/key_origin",schemaPath:"#/properties/verification/properties/key_origin/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -590,7 +586,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err45 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -600,9 +596,15 @@ vErrors.push(err45);
 errors++;
 }
 }
-}
-else {
-const err46 = {instancePath:instancePath+"/trace",schemaPath:"#/properties/trace/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.trace !== undefined){
+let data31 = data.trace;
+if(Array.isArray(data31)){
+const len1 = data31.length;
+for(let i1=0; i1<len1; i1++){
+let data32 = data31[i1];
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.rule === undefined){
+const err46 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "rule"},message:"must have required property '"+"rule"+"'"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -611,14 +613,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-if(data.notes !== undefined){
-let data32 = data.notes;
-if(Array.isArray(data32)){
-const len2 = data32.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data32[i2] !== "string"){
-const err47 = {instancePath:instancePath+"/notes/" + i2,schemaPath:"#/properties/notes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data32.outcome === undefined){
+const err47 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "outcome"},message:"must have required property '"+"outcome"+"'"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -627,10 +623,8 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-}
-else {
-const err48 = {instancePath:instancePath+"/notes",schemaPath:"#/properties/notes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data32.why === undefined){
+const err48 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "why"},message:"must have required property '"+"why"+"'"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -639,15 +633,127 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-}
-else {
-const err49 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key4 in data32){
+if(!((((key4 === "rule") || (key4 === "source")) || (key4 === "outcome")) || (key4 === "why"))){
+const err49 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err49];
 }
 else {
 vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data32.rule !== undefined){
+if(typeof data32.rule !== "string"){
+const err50 = {instancePath:instancePath+"/trace/" + i1+"/rule",schemaPath:"#/properties/trace/items/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data32.source !== undefined){
+if(typeof data32.source !== "string"){
+const err51 = {instancePath:instancePath+"/trace/" + i1+"/source",schemaPath:"#/properties/trace/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data32.outcome !== undefined){
+let data35 = data32.outcome;
+if(!((((data35 === "matched") || (data35 === "no-match")) || (data35 === "skipped")) || (data35 === "error"))){
+const err52 = {instancePath:instancePath+"/trace/" + i1+"/outcome",schemaPath:"#/properties/trace/items/properties/outcome/enum",keyword:"enum",params:{allowedValues: schema31.properties.trace.items.properties.outcome.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data32.why !== undefined){
+if(typeof data32.why !== "string"){
+const err53 = {instancePath:instancePath+"/trace/" + i1+"/why",schemaPath:"#/properties/trace/items/properties/why/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/trace",schemaPath:"#/properties/trace/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data.notes !== undefined){
+let data37 = data.notes;
+if(Array.isArray(data37)){
+const len2 = data37.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data37[i2] !== "string"){
+const err56 = {instancePath:instancePath+"/notes/" + i2,schemaPath:"#/properties/notes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/notes",schemaPath:"#/properties/notes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+}
+else {
+const err58 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
 }
 errors++;
 }

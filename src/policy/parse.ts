@@ -178,12 +178,6 @@ export function parsePolicy(text: string, file: string): PolicyFile {
       result,
     });
   }
-  for (const r of rules)
-    if (r.kind === 'native' && 'pool' in r.result && !pools.has(r.result.pool))
-      error(
-        r.pos,
-        `[rule ${r.name}] maps to pool ${JSON.stringify(r.result.pool)}, ` +
-          `which no [pool ${r.result.pool}] section in this file defines`,
-      );
+  // A rule's pool may be defined in another file or in the site configuration: engine/pools.ts checks it.
   return { file, rules, pools, problems };
 }
