@@ -3,7 +3,7 @@
 // At every step no account has two holders; whatever a taker returns is its lease at that instant; after
 // `pool expire` nothing is left behind and every account can be leased again.
 import fc from 'fast-check';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { holderName } from '../src/accounts/holder-name.js';
 import { expirePool, removeLease, TRANSIENT_MAX_AGE_MS } from '../src/accounts/lease-expiry.js';
 import type { LeaseOp, LeaseResult, LeaseSteps } from '../src/accounts/lease-ops.js';
@@ -61,7 +61,7 @@ function advance(dir: MemoryDir, k: Taker): boolean {
   return true;
 }
 
-function invariant(t: Tap.Test, dir: MemoryDir): boolean {
+function invariant(t: Test, dir: MemoryDir): boolean {
   for (const [, holders] of dir.holdersByInode()) if (holders.length > 1) return t.fail(`doubly held: ${holders}`);
   return true;
 }
@@ -70,7 +70,7 @@ function invariant(t: Tap.Test, dir: MemoryDir): boolean {
 type Uses = Map<string, { holder: string; atMs: number }>;
 
 /** What a taker returns is, at that instant, its lease and no one else's, nor anyone's recently. */
-function checkOutcome(t: Tap.Test, dir: MemoryDir, k: Taker, uses: Uses, leaseMs: number): boolean {
+function checkOutcome(t: Test, dir: MemoryDir, k: Taker, uses: Uses, leaseMs: number): boolean {
   const o = k.outcome;
   if (!o || o.result === 'exhausted') return true;
   const last = uses.get(o.account);
@@ -84,7 +84,7 @@ function checkOutcome(t: Tap.Test, dir: MemoryDir, k: Taker, uses: Uses, leaseMs
 }
 
 function runAll(
-  t: Tap.Test,
+  t: Test,
   dir: MemoryDir,
   takers: Taker[],
   schedule: number[],
@@ -106,7 +106,7 @@ function runAll(
 }
 
 /** After expire, every account is free or held once, no transient is left, and all can be leased again. */
-function recovers(t: Tap.Test, dir: MemoryDir, p: ReturnType<typeof pool>): boolean {
+function recovers(t: Test, dir: MemoryDir, p: ReturnType<typeof pool>): boolean {
   dir.nowMs += TRANSIENT_MAX_AGE_MS + 1;
   runSteps(expirePool(p, { nowMs: dir.nowMs, tag: 'expire', leaseDays: p.leaseDays }), dir.exec);
   const left = [...dir.names.keys()].filter((n) => n.startsWith('.'));

@@ -166,11 +166,11 @@ t.test('a rule with a group maps to user and prints only the user to HTCondor', 
   t.equal(r.stdout, 'mapped\n');
 });
 
-t.test('a pool result is an error in this version, naming the rule', async (t) => {
+t.test('a pool whose lease directory is missing fails the decision, naming it', async (t) => {
   const r = await decide(
     `[rule r]\nissuer = ${IAM}\naudience = https://ce.example.org\npool = pilots\n[pool pilots]\naccounts = p001 p002\nlease_dir = /nonexistent\n`,
     base,
   );
   t.equal(r.code, 2);
-  t.match(r.stderr, /pool accounts are not available in this version/);
+  t.match(r.stderr, /^tokenmap: \/nonexistent: pool pilots: the lease directory does not exist/);
 });

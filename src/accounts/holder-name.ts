@@ -5,7 +5,6 @@
  * two keys get one name only if they are equal (`a/b` is `a%2Fb`, `a%2Fb` is `a%252Fb`). A name that would
  * pass MAX_HOLDER_NAME bytes keeps a readable start and ends in `+` and the SHA-256 of the whole encoding.
  */
-import { createHash } from 'node:crypto';
 
 export const HOLDER_PREFIX = '~';
 /** Leaves room under NAME_MAX (255) for the removal entry that carries a holder name (lease-names.ts). */
@@ -30,6 +29,8 @@ export function holderName(fields: readonly string[]): string {
   // Never cut a %XX in two.
   const pct = encoded.lastIndexOf('%', cut);
   if (pct > cut - 3) cut = pct;
+  // node:crypto only for the rare long key: a callout otherwise never loads it.
+  const { createHash } = process.getBuiltinModule('node:crypto');
   return `${HOLDER_PREFIX}${encoded.slice(0, cut)}+${createHash('sha256').update(encoded).digest('hex')}`;
 }
 
