@@ -192,7 +192,8 @@ t.test('the audit log: one JSON line per decision, never the token', async (t) =
     'tokenmap.ini',
     readFileSync(CONFIG, 'utf8')
       .replace(/^source\[\] = mapfile:condor_mapfile$/m, `source[] = mapfile:${ROOT}mapfiles/condor_mapfile`)
-      .replace('policy[] = policies.d/', `policy[] = ${ROOT}mapfiles/policies.d/`) + `\n[audit]\nlog = ${log}\n`,
+      .replace('policy[] = policies.d/', `policy[] = ${ROOT}mapfiles/policies.d/`)
+      .replace('file[] = bans', `file[] = ${ROOT}mapfiles/bans`) + `\n[audit]\nlog = ${log}\n`,
   );
   await runBin(['htcondor-plugin', '--config', config], { stdin: payload('atlas-production') });
   await runBin(['arc-plugin', '--config', config], { stdin: 'open', env: arc7Env(token('banned')) });

@@ -8,6 +8,9 @@ import t, { type Test } from 'tap';
 import { BIN, ROOT, runBin, type RunResult } from './helpers/run.js';
 import { ISS, leaseView, poolSite, tokenEnv, type PoolSite } from './helpers/pool-site.js';
 
+// Hundreds of real processes: on a busy 2-core machine this file takes a minute or more.
+t.setTimeout(600_000);
+
 const arc = (site: PoolSite, sub: string, env: Record<string, string> = {}, killAfterMs = 120_000) =>
   runBin(['arc-plugin', '--config', site.config], { env: { ...tokenEnv(sub), ...env }, stdin: 'open', killAfterMs });
 

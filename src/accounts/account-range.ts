@@ -27,7 +27,8 @@ function range(token: string): { prefix: string; from: string; to: string } | st
     lookalike = true;
   }
   return lookalike
-    ? `${JSON.stringify(token)} looks like a range but is not one: write the same prefix and the same number of digits on both sides (atlas001-atlas100)`
+    ? `${JSON.stringify(token)} looks like a range but is not one: ` +
+        'write the same prefix and the same number of digits on both sides (atlas001-atlas100)'
     : null;
 }
 
@@ -49,7 +50,8 @@ export function parseAccounts(value: string): ParsedAccounts {
     if (r === null) {
       if (!ACCOUNT_NAME.test(token))
         problems.push(
-          `account ${JSON.stringify(token)} is not a valid pool account name ([A-Za-z0-9_.-], 64 at most, not starting with '.' or '-')`,
+          `account ${JSON.stringify(token)} is not a valid pool account name ` +
+            "([A-Za-z0-9_.-], 64 at most, not starting with '.' or '-')",
         );
       else add(token);
       continue;

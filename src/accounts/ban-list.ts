@@ -90,7 +90,8 @@ export function parseBanList(text: string, file: string): { list: BanList; probl
     if (!(kind in ARITY)) {
       problems.push({
         pos,
-        message: `unknown ban ${JSON.stringify(kind)} (subject <iss> <sub>, issuer <iss>, jti <jti>, entitlement <urn>)`,
+        message:
+          `unknown ban ${JSON.stringify(kind)} ` + '(subject <iss> <sub>, issuer <iss>, jti <jti>, entitlement <urn>)',
       });
       return;
     }

@@ -74,7 +74,8 @@ function tableText(pool: PoolDef, t: PoolTable): string {
   ];
   for (const l of t.leases)
     lines.push(
-      `  ${(l.account ?? '?').padEnd(12)} ${l.state.padEnd(7)} since ${iso(l.sinceMs) ?? '?'}  last used ${iso(l.lastUsedMs)}  ${holderText(pool, l.holder)}`,
+      `  ${(l.account ?? '?').padEnd(12)} ${l.state.padEnd(7)} since ${iso(l.sinceMs) ?? '?'}  ` +
+        `last used ${iso(l.lastUsedMs)}  ${holderText(pool, l.holder)}`,
     );
   for (const x of t.transients)
     lines.push(

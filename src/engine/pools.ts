@@ -40,7 +40,8 @@ export function collectPools(
       if (r.kind === 'native' && 'pool' in r.result && !pools.has(r.result.pool))
         throw new TokenmapError(
           'POLICY_INVALID',
-          `[rule ${r.name}] maps to pool ${JSON.stringify(r.result.pool)}, which no [pool ${r.result.pool}] section defines`,
+          `[rule ${r.name}] maps to pool ${JSON.stringify(r.result.pool)}, ` +
+            `which no [pool ${r.result.pool}] section defines`,
           r.pos,
         );
   return pools;
