@@ -4,16 +4,17 @@
 // near misses, other issuers, with a final LF, or in another letter case.
 import fc from 'fast-check';
 import t from 'tap';
-import { binaryFromText, type Binary } from '../src/bytes.js';
+import { binaryFromBytes, binaryFromText, type Binary } from '../src/bytes.js';
+import { lookupJson } from '../src/cli/lookup.js';
 import { compileMap } from '../src/mapfile/compile.js';
 import { literalPattern, matchLiteral } from '../src/mapfile/literal-pattern.js';
-import { lookup, lookupWithoutRegex, NEEDS_REGEX } from '../src/mapfile/lookup.js';
+import { lookup, lookupWithoutRegex, NEEDS_REGEX, type MapMatch } from '../src/mapfile/lookup.js';
 import { parseMapText, type MapRecord } from '../src/mapfile/parse.js';
 import { anchoredPrefix, translatePcre2 } from '../src/mapfile/pcre2.js';
 import { readField } from '../src/mapfile/tokenize.js';
 import { applyTemplate, existingGroups, parseTemplate } from '../src/mapfile/template.js';
 
-const RUNS = 300;
+const RUNS = 1000;
 
 /** The reference: every entry in file order, regexes through the translator; first match wins. */
 function scan(records: readonly MapRecord[], principal: Binary): string | null {
@@ -52,75 +53,80 @@ const SUBJECTS = ['http://cilogon.org/serverA/users/12345', 'pilot-7', 'Pilot-7'
 const escapeAs = (style: number, s: string) =>
   s.replace(style === 0 ? /[/.]/g : style === 1 ? /[/.:,-]/g : /[/]/g, (c) => '\\' + c);
 
-const line = fc.oneof(
-  // ^issuer,subject$ (the bulk of an OSG map file), sometimes caseless
-  fc
-    .record({
-      iss: fc.constantFrom(...ISSUERS),
-      sub: fc.constantFrom(...SUBJECTS),
-      style: fc.nat(2),
-      i: fc.boolean(),
-    })
-    .map(({ iss, sub, style, i }) => `/^${escapeAs(style, iss)},${escapeAs(style, sub)}$/${i ? 'i' : ''}`),
-  // issuer catch-all, and prefixes that stop before the comma
-  fc
-    .record({ iss: fc.constantFrom(...ISSUERS), style: fc.nat(2), i: fc.boolean(), cut: fc.nat(3) })
-    .map(({ iss, style, i, cut }) => `/^${escapeAs(style, cut ? iss.slice(0, -cut) : iss + ',')}/${i ? 'i' : ''}`),
-  // literal keys, also with a subject of another line
-  fc
-    .record({ iss: fc.constantFrom(...ISSUERS), sub: fc.constantFrom(...SUBJECTS) })
-    .map(({ iss, sub }) => `"${iss},${sub}"`),
-  // patterns that need a RegExp: groups, classes (with | and parentheses inside), alternatives, unanchored
-  fc.constantFrom(
-    '/^https:\\/\\/cilogon\\.org\\/osg,(pilot|prod)-([0-9]+)$/',
-    '/^https:\\/\\/cilogon\\.org\\/osg\\/,[a-z|()]+-7$/',
-    '/^https:\\/\\/iam\\.example\\.org\\/,.*$/i',
-    '/^https:\\/\\/a\\.example,b\\/,x$|^pilot/',
-    '/pilot-7$/',
-    '/^https:\\/\\/scitokens\\.org\\/vo,(?i)pilot-7$/',
-    '/^https:\\/\\/cilogon\\.org\\/osg,x\\$/',
-    '/^https:\\/\\/cilogon\\.org\\/osg,x$\\n/',
-    '/^https:\\/\\/cilogon\\.org\\/osg2,\\ipilot$/',
-  ),
-);
-
-const template = fc.constantFrom('user', '\\0', '\\1', 'u\\1\\2', 'x\\\\1');
-const mapText = fc
-  .array(fc.tuple(line, template), { minLength: 1, maxLength: 40 })
-  .map((lines) => lines.map(([p, c]) => `SCITOKENS ${p} ${c}\n`).join(''));
-
-/** Principals: the ones the lines name, near misses, other issuers, a final LF, other letter cases. */
-const principal = fc
+/**
+ * One run's map file and principals over a few issuers and subjects drawn for that run, so that lines
+ * share keys (a literal and a `^key$` line, a catch-all before or after) and principals hit them.
+ */
+const scenario = fc
   .record({
-    iss: fc.constantFrom(...ISSUERS, 'https://other.example/', 'https://cilogon.org/os'),
-    sub: fc.constantFrom(...SUBJECTS, ''),
-    change: fc.nat(7),
+    issuers: fc.subarray(ISSUERS, { minLength: 1, maxLength: 3 }),
+    subjects: fc.subarray(SUBJECTS, { minLength: 1, maxLength: 3 }),
   })
-  .map(({ iss, sub, change }) => {
-    const p = `${iss},${sub}`;
-    switch (change) {
-      case 0:
-        return p + '\n';
-      case 1:
-        return p + 'x';
-      case 2:
-        return p.slice(0, -1);
-      case 3:
-        return p.toUpperCase();
-      case 4:
-        return p.replace(/[a-z]/, (c) => c.toUpperCase());
-      case 5:
-        return p + '\n\n';
-      default:
-        return p;
-    }
+  .chain(({ issuers, subjects }) => {
+    const iss = fc.constantFrom(...issuers);
+    const sub = fc.constantFrom(...subjects);
+    const line = fc.oneof(
+      // ^issuer,subject$ (the bulk of an OSG map file), sometimes caseless
+      fc
+        .record({ iss, sub, style: fc.nat(2), i: fc.boolean() })
+        .map(({ iss, sub, style, i }) => `/^${escapeAs(style, iss)},${escapeAs(style, sub)}$/${i ? 'i' : ''}`),
+      // issuer catch-all, and prefixes that stop before the comma
+      fc
+        .record({ iss, style: fc.nat(2), i: fc.boolean(), cut: fc.nat(3) })
+        .map(({ iss, style, i, cut }) => `/^${escapeAs(style, cut ? iss.slice(0, -cut) : iss + ',')}/${i ? 'i' : ''}`),
+      // literal keys
+      fc.record({ iss, sub }).map(({ iss, sub }) => `"${iss},${sub}"`),
+      // patterns that need a RegExp: groups, classes (with | and parentheses inside), alternatives, unanchored
+      fc.constantFrom(
+        '/^https:\\/\\/cilogon\\.org\\/osg,(pilot|prod)-([0-9]+)$/',
+        '/^https:\\/\\/cilogon\\.org\\/osg\\/,[a-z|()]+-7$/',
+        '/^https:\\/\\/iam\\.example\\.org\\/,.*$/i',
+        '/^https:\\/\\/a\\.example,b\\/,x$|^pilot/',
+        '/pilot-7$/',
+        '/^https:\\/\\/scitokens\\.org\\/vo,(?i)pilot-7$/',
+        '/^https:\\/\\/cilogon\\.org\\/osg,x\\$/',
+        '/^https:\\/\\/cilogon\\.org\\/osg,x$\\n/',
+        '/^https:\\/\\/cilogon\\.org\\/osg2,\\ipilot$/',
+      ),
+    );
+    const template = fc.constantFrom('user', '\\0', '\\1', 'u\\1\\2', 'x\\\\1');
+    const text = fc
+      .array(fc.tuple(line, template), { minLength: 1, maxLength: 40 })
+      .map((lines) => lines.map(([p, c]) => `SCITOKENS ${p} ${c}\n`).join(''));
+    // Principals: the ones the lines name, near misses, other issuers, a final LF, other letter cases.
+    const principal = fc
+      .record({
+        iss: fc.oneof(iss, fc.constantFrom('https://other.example/', 'https://cilogon.org/os')),
+        sub: fc.oneof(sub, fc.constantFrom('', 'pilot-7')),
+        change: fc.nat(7),
+      })
+      .map(({ iss, sub, change }) => {
+        const p = `${iss},${sub}`;
+        switch (change) {
+          case 0:
+            return p + '\n';
+          case 1:
+            return p + 'x';
+          case 2:
+            return p.slice(0, -1);
+          case 3:
+            return p.toUpperCase();
+          case 4:
+            return p.replace(/[a-z]/, (c) => c.toUpperCase());
+          case 5:
+            return p + '\n\n';
+          default:
+            return p;
+        }
+      });
+    return fc.tuple(text, fc.array(principal, { minLength: 1, maxLength: 30 }));
   });
 
 t.test('optimised lookup equals a first-match scan through the translator', async (t) => {
   let matched = 0;
   let checked = 0;
   fc.assert(
-    fc.property(mapText, fc.array(principal, { minLength: 1, maxLength: 30 }), (text, principals) => {
+    fc.property(scenario, ([text, principals]) => {
       const records = parseMapText(binaryFromText(text), 'm', { hashKeys: true, included: false }).flatMap((x) =>
         x.t === 'record' ? [x.record] : [],
       );
@@ -284,6 +290,25 @@ t.test('readField reads quoted and slash fields as HTCondor does, byte by byte',
         );
     }),
     { numRuns: 20000 },
+  );
+  t.pass();
+});
+
+t.test('lookup JSON lines: any bytes in the principal or the canonical name, as cli.md writes them', async (t) => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 12 }), fc.uint8Array({ maxLength: 12 }), (p, c) => {
+      const principal = binaryFromBytes(p);
+      const canonical = binaryFromBytes(c);
+      const entry = { kind: 'literal', index: 0, record: { pos: { file: 'm', line: 3 } }, template: {} };
+      const m = { entry, canonical } as unknown as MapMatch;
+      const text = (b: string) => JSON.stringify(Buffer.from(b, 'latin1').toString('utf8'));
+      const matched = `{"principal": ${text(principal)}, "matched": true, "canonical": ${text(canonical)}, "source": "m:3"}\n`;
+      if (lookupJson(principal, m) !== matched)
+        throw new Error(`${JSON.stringify(principal)}: ${lookupJson(principal, m)}`);
+      if (lookupJson(principal, null) !== `{"principal": ${text(principal)}, "matched": false}\n`)
+        throw new Error(`${JSON.stringify(principal)}: ${lookupJson(principal, null)}`);
+    }),
+    { numRuns: 5000 },
   );
   t.pass();
 });

@@ -19,30 +19,35 @@ export interface LookupOptions {
   excludeRegexp?: string;
 }
 
+/** Printable ASCII other than `"` and `\`: bytes that JSON.stringify copies as they are. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** A byte string as a JSON string (invalid UTF-8 becomes U+FFFD). */
+const jsonString = (b: Binary) => (PLAIN.test(b) ? `"${b}"` : JSON.stringify(textFromBinary(b)));
+
 /** The end of a matched JSON line: what follows the principal. */
 function matchedTail(m: MapMatch): string {
   const source = JSON.stringify(formatPos(m.entry.record.pos));
-  const canonical = JSON.stringify(textFromBinary(m.canonical));
-  return `, "matched": true, "canonical": ${canonical}, "source": ${source}}\n`;
+  return `, "matched": true, "canonical": ${jsonString(m.canonical)}, "source": ${source}}\n`;
 }
 
 /** The JSON line of cli.md, spaced exactly as written there. */
 export function lookupJson(principal: Binary, m: MapMatch | null): string {
-  const p = JSON.stringify(textFromBinary(principal));
+  const p = jsonString(principal);
   return m ? `{"principal": ${p}${matchedTail(m)}` : `{"principal": ${p}, "matched": false}\n`;
 }
 
 /**
- * lookupJson for a stream of answers: the end of a matched line is kept per entry and reused while the
- * entry gives the same canonical name (a template without groups always does).
+ * lookupJson for the answers of one method table: the end of a matched line is kept per entry and reused
+ * while the entry gives the same canonical name (a template without groups always does).
  */
 function jsonLines(): (principal: Binary, m: MapMatch | null) => string {
-  const tails = new Map<MapMatch['entry'], { canonical: Binary; tail: string }>();
+  const tails: ({ canonical: Binary; tail: string } | undefined)[] = [];
   return (principal, m) => {
-    if (!m) return lookupJson(principal, m);
-    let t = tails.get(m.entry);
-    if (t?.canonical !== m.canonical) tails.set(m.entry, (t = { canonical: m.canonical, tail: matchedTail(m) }));
-    return `{"principal": ${JSON.stringify(textFromBinary(principal))}${t.tail}`;
+    if (!m) return `{"principal": ${jsonString(principal)}, "matched": false}\n`;
+    let t = tails[m.entry.index];
+    if (t?.canonical !== m.canonical) tails[m.entry.index] = t = { canonical: m.canonical, tail: matchedTail(m) };
+    return `{"principal": ${jsonString(principal)}${t.tail}`;
   };
 }
 
@@ -140,13 +145,13 @@ async function lookupStream(source: MapSource, method: string, ms: number, io: C
   try {
     for await (const keys of lineBatches(stdin.stream)) {
       const results = boundedLookups(source, method, keys, ms, io);
-      let out = '';
+      const lines: string[] = [];
       for (let i = 0; i < keys.length; i++) {
         const m = results[i] ?? null;
         if (!m) allMatched = false;
-        out += json(keys[i] as Binary, m);
+        lines.push(json(keys[i] as Binary, m));
       }
-      io.out(out);
+      io.out(lines.join(''));
     }
   } finally {
     // An error leaves a read pending: stop it, or a writer that keeps the pipe open keeps the process.

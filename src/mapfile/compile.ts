@@ -9,7 +9,7 @@
  * prefix comes from a conservative scan that is exact whenever it answers (pcre2.ts anchoredPrefix).
  * `eager` translates everything up front, for `check` and `explain`, which report every line.
  */
-import { asciiUpper, clip, textFromBinary } from '../bytes.js';
+import { asciiUpper, clip, textFromBinary, type Binary } from '../bytes.js';
 import type { MapIssue, MapRecord } from './parse.js';
 import { literalPattern, type LiteralPattern } from './literal-pattern.js';
 import { anchoredPrefix, translatePcre2 } from './pcre2.js';
@@ -21,18 +21,25 @@ export type RegexState =
   | { kind: 'dropped'; issue: MapIssue }
   | { kind: 'unsupported'; message: string };
 
-export type CompiledEntry =
-  | { kind: 'literal'; index: number; record: MapRecord; template: Template }
-  | {
-      kind: 'regex';
-      index: number;
-      record: MapRecord;
-      template: Template;
-      state?: RegexState;
-      /** The pattern is a string comparison: it is never translated or run as a RegExp. */
-      literal: LiteralPattern | null;
-    }
-  | { kind: 'unsupported'; index: number; record: MapRecord; template: Template; message: string };
+interface EntryBase {
+  index: number;
+  record: MapRecord;
+  template: Template;
+  /** The lookup answer of an entry whose template uses no group, made when it first matches (lookup.ts). */
+  answer?: { readonly entry: CompiledEntry; readonly canonical: Binary };
+}
+
+export type CompiledEntry = EntryBase &
+  (
+    | { kind: 'literal' }
+    | {
+        kind: 'regex';
+        state?: RegexState;
+        /** The pattern is a string comparison: it is never translated or run as a RegExp. */
+        literal: LiteralPattern | null;
+      }
+    | { kind: 'unsupported'; message: string }
+  );
 
 /**
  * Regex entries whose matches must start with a known literal. A key that ends in the principal's first
@@ -45,20 +52,22 @@ export interface PrefixIndex {
   byLength: Map<number, Map<string, number[]>>;
 }
 
-/** The first entries, in file order, that a principal equal to a key matches without running a regex. */
-export interface KeyHit {
-  /** The first literal entry with this key or `^key$` regex entry. */
-  first: number;
-  /** The first `^key$` regex entry (Infinity: none), which also matches the key followed by a final LF. */
-  exact: number;
+/**
+ * Literal entries by key and `^L$` regex entries by L: the first entry, in file order, that a principal
+ * equal to the key matches without running a regex. The key followed by a final LF matches the `^key$`
+ * entries only (`$` matches before it), which is the first entry too, unless a literal came first.
+ */
+export interface KeyIndex {
+  first: Map<Binary, number>;
+  /** The first `^key$` entry of a key whose first entry is a literal one. */
+  exactAfterLiteral: Map<Binary, number>;
 }
 
 export interface MethodTable {
   entries: CompiledEntry[];
-  /** Literal entries by key, and `^L$` regex entries by L. */
-  keys: Map<string, KeyHit>;
-  /** Caseless `^L$` regex entries by L ASCII-lower-cased (`first` and `exact` alike). */
-  caselessKeys: Map<string, KeyHit>;
+  keys: KeyIndex;
+  /** Caseless `^L$` regex entries by L ASCII-lower-cased: the first one. */
+  caselessKeys: Map<Binary, number>;
   /** Regex (and unsupported) entries with no usable prefix: always candidates. */
   unindexed: number[];
   prefixes: PrefixIndex;
@@ -101,10 +110,12 @@ function addToIndex(ix: PrefixIndex, prefix: string, index: number): void {
 }
 
 /** Files an entry under its key; entries come in file order, so the first one filed stays first. */
-function addKey(keys: Map<string, KeyHit>, key: string, index: number, exact: boolean): void {
-  const hit = keys.get(key);
-  if (!hit) keys.set(key, { first: index, exact: exact ? index : Infinity });
-  else if (exact && hit.exact === Infinity) hit.exact = index;
+function addKey(table: MethodTable, key: Binary, index: number, exact: boolean): void {
+  const { first, exactAfterLiteral } = table.keys;
+  const before = first.get(key);
+  if (before === undefined) first.set(key, index);
+  else if (exact && table.entries[before]?.kind === 'literal' && !exactAfterLiteral.has(key))
+    exactAfterLiteral.set(key, index);
 }
 
 /** Translates a regex entry (once) and returns what it is. */
@@ -183,7 +194,7 @@ export function compileMap(
     if (!table) {
       table = {
         entries: [],
-        keys: new Map(),
+        keys: { first: new Map(), exactAfterLiteral: new Map() },
         caselessKeys: new Map(),
         unindexed: [],
         prefixes: emptyIndex(),
@@ -195,7 +206,7 @@ export function compileMap(
     const { entry, prefix } = compileEntry(record, index);
     table.entries.push(entry);
     if (entry.kind === 'literal') {
-      addKey(table.keys, record.principal, index, false);
+      addKey(table, record.principal, index, false);
       continue;
     }
     if (entry.kind === 'regex' && opts.eager) {
@@ -203,8 +214,10 @@ export function compileMap(
       if (state.kind === 'dropped') issues.push(state.issue);
     }
     const lit = entry.kind === 'regex' ? entry.literal : null;
-    if (lit?.whole) addKey(lit.caseless ? table.caselessKeys : table.keys, lit.text, index, true);
-    else if (prefix === null) table.unindexed.push(index);
+    if (lit?.whole) {
+      if (!lit.caseless) addKey(table, lit.text, index, true);
+      else if (!table.caselessKeys.has(lit.text)) table.caselessKeys.set(lit.text, index);
+    } else if (prefix === null) table.unindexed.push(index);
     else addToIndex(record.caseless ? table.caselessPrefixes : table.prefixes, prefix, index);
   }
   return { map: { methods }, issues };

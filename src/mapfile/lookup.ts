@@ -5,21 +5,14 @@
 import { asciiLower, asciiUpper, clip, textFromBinary, type Binary } from '../bytes.js';
 import { TokenmapError } from '../errors.js';
 import type { MapIssue } from './parse.js';
-import {
-  regexState,
-  type CompiledEntry,
-  type CompiledMap,
-  type KeyHit,
-  type MethodTable,
-  type PrefixIndex,
-} from './compile.js';
+import { regexState, type CompiledEntry, type CompiledMap, type MethodTable, type PrefixIndex } from './compile.js';
 import { matchLiteral } from './literal-pattern.js';
 import { applyTemplate, existingGroups } from './template.js';
 
 /** The entry that matched and the canonical name it gives (bytes, as a binary string). */
 export interface MapMatch {
-  entry: CompiledEntry;
-  canonical: Binary;
+  readonly entry: CompiledEntry;
+  readonly canonical: Binary;
 }
 
 /** What a lookup passed on its way: the entry it is running (an interrupted evaluation names it), and
@@ -77,10 +70,15 @@ function finish(entry: CompiledEntry, groups: Binary[]): MapMatch {
   return { entry, canonical: entry.template.fixed ?? applyTemplate(entry.template, groups) };
 }
 
-/** finish for a match whose only group is group 0 (a literal key, a literal pattern). */
+/**
+ * finish for a match whose only group is group 0 (a literal key, a literal pattern). An entry whose
+ * template uses no group gives one answer whatever matched it: made once, shared.
+ */
 function finishWhole(entry: CompiledEntry, group0: Binary): MapMatch {
   if (entry.template.danglingBackslash) throw danglingBackslash(entry);
-  return { entry, canonical: entry.template.fixed ?? applyTemplate(entry.template, [group0]) };
+  const fixed = entry.template.fixed;
+  if (fixed === null) return { entry, canonical: applyTemplate(entry.template, [group0]) };
+  return (entry.answer ??= { entry, canonical: fixed });
 }
 
 function danglingBackslash(entry: CompiledEntry): TokenmapError {
@@ -131,22 +129,32 @@ export function matchEntry(entry: CompiledEntry, principal: Binary, probe?: Look
 }
 
 export function methodTable(map: CompiledMap, method: string): MethodTable | undefined {
-  return map.methods.get(asciiUpper(method));
+  // Tables are filed upper-cased: a name written that way (SCITOKENS) needs no case mapping.
+  return map.methods.get(method) ?? map.methods.get(asciiUpper(method));
 }
 
-/**
- * The first entry in file order that the principal equals the key of, or (`$` matches before a final LF)
- * that the principal without its final LF is the `^key$` of.
- */
-function firstKeyed(keys: Map<string, KeyHit>, key: Binary, best: number): number {
-  if (keys.size === 0) return best;
-  const hit = keys.get(key);
-  if (hit !== undefined && hit.first < best) best = hit.first;
-  if (key.charCodeAt(key.length - 1) === 0x0a) {
-    const trimmed = keys.get(key.slice(0, -1));
-    if (trimmed !== undefined && trimmed.exact < best) best = trimmed.exact;
+const endsInLf = (s: Binary) => s.charCodeAt(s.length - 1) === 0x0a;
+
+/** The first keyed entry the principal matches (Infinity: none); see KeyIndex. */
+function firstKeyed(table: MethodTable, principal: Binary): number {
+  const { first, exactAfterLiteral } = table.keys;
+  let best = first.get(principal) ?? Infinity;
+  if (endsInLf(principal)) {
+    const key = principal.slice(0, -1);
+    const head = first.get(key);
+    const exact = head === undefined || table.entries[head]?.kind === 'regex' ? head : exactAfterLiteral.get(key);
+    if (exact !== undefined && exact < best) best = exact;
   }
   return best;
+}
+
+/** The first caseless `^L$` entry the ASCII-lower-cased principal matches, if it comes before `best`. */
+function firstCaseless(table: MethodTable, folded: Binary, best: number): number {
+  const keys = table.caselessKeys;
+  if (keys.size === 0) return best;
+  const hit = keys.get(folded) ?? Infinity;
+  const trimmed = endsInLf(folded) ? (keys.get(folded.slice(0, -1)) ?? Infinity) : Infinity;
+  return Math.min(hit, trimmed, best);
 }
 
 /** What lookupWithoutRegex answers when the answer depends on running a RegExp. */
@@ -160,8 +168,7 @@ function lookupIn(
 ): MapMatch | null | typeof NEEDS_REGEX {
   const folded = table.caselessKeys.size > 0 || hasCaselessIndex(table) ? asciiLower(principal) : principal;
   // The first keyed entry; a regex candidate wins only if it comes earlier in the file.
-  let best = firstKeyed(table.keys, principal, Infinity);
-  best = firstKeyed(table.caselessKeys, folded, best);
+  const best = firstCaseless(table, folded, firstKeyed(table, principal));
   for (const index of regexCandidates(table, principal, folded)) {
     if (index > best) break;
     const entry = table.entries[index] as CompiledEntry;
