@@ -96,3 +96,36 @@ t.test('any text: every line is an entry or a problem with its line, never a cra
   );
   t.end();
 });
+
+t.test('the indexed lookup refuses exactly what the entries say, for any identity', (t) => {
+  const part = fc.constantFrom('https://a.example', 'https://a.example/', 'https://b.example/', 'x', 'y', 'a b', '#');
+  const entry = fc.oneof(
+    fc.tuple(fc.constant('subject'), part, part),
+    fc.tuple(fc.constant('issuer'), part),
+    fc.tuple(fc.constant('jti'), part),
+  );
+  const bare = (s: string) => s.replace(/\/$/, '');
+  fc.assert(
+    fc.property(
+      fc.array(entry, { maxLength: 6 }),
+      part,
+      part,
+      fc.option(part, { nil: undefined }),
+      (es, iss, sub, jti) => {
+        const text = es.map((e) => e.map((f) => JSON.stringify(f)).join(' ')).join('\n');
+        const parsed = parseBanList(text, 'f');
+        const c = claimsFromPayload(Buffer.from(JSON.stringify({ iss, sub, ...(jti ? { jti } : {}) })), 'payload');
+        const naive = es.findIndex(([kind, a, b]) =>
+          kind === 'subject'
+            ? bare(a) === bare(iss) && b === sub
+            : kind === 'issuer'
+              ? bare(a) === bare(iss)
+              : jti !== undefined && a === jti,
+        );
+        const hit = findBan([parsed.list], c);
+        return parsed.problems.length === 0 && (hit === null ? naive < 0 : hit.pos.line === naive + 1);
+      },
+    ),
+  );
+  t.end();
+});

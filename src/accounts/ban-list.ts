@@ -70,17 +70,31 @@ function fields(line: string): string[] | string {
   return out;
 }
 
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
+/** `fields` for a line without quotes. */
+function plainFields(line: string): string[] {
+  const out = line.split(/[ \t]+/);
+  if (out[0] === '') out.shift();
+  const comment = out.findIndex((f) => f.startsWith('#'));
+  if (comment >= 0) out.length = comment;
+  else if (out[out.length - 1] === '') out.pop();
+  return out;
+}
+
 export function parseBanList(text: string, file: string): { list: BanList; problems: BanProblem[] } {
   const entries: BanEntry[] = [];
   const problems: BanProblem[] = [];
+  // Read on every callout, cold: one scan for control characters, native splits unless a line quotes.
+  const control = CONTROL.test(text);
   text.split('\n').forEach((raw, n) => {
     const pos = { file, line: n + 1 };
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(line)) {
+    if (control && CONTROL.test(line)) {
       problems.push({ pos, message: 'control character in a ban list line' });
       return;
     }
-    const f = fields(line);
+    const f = line.includes('"') ? fields(line) : plainFields(line);
     if (typeof f === 'string') {
       problems.push({ pos, message: f });
       return;
