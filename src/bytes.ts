@@ -45,3 +45,22 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return isUtf8(buf) ? buf.toString('utf8') : null;
 }
+
+/**
+ * Characters that must not reach a terminal raw from a token, a claim or a file: C0 and C1 controls (ESC
+ * starts terminal escape sequences), DEL, bidirectional overrides and isolates, line and paragraph
+ * separators, the BOM, and lone surrogates.
+ */
+const UNPRINTABLE = new RegExp(
+  [
+    '[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069\\ufeff]',
+    '[\\ud800-\\udbff](?![\\udc00-\\udfff])',
+    '(?<![\\ud800-\\udbff])[\\udc00-\\udfff]',
+  ].join('|'),
+  'g',
+);
+
+/** Text safe to print on one terminal line: every unprintable character written as `\uXXXX`. */
+export function printable(s: string): string {
+  return s.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -4,6 +4,7 @@
  * (schemas/decision.schema.json).
  */
 import { readFileSync } from 'node:fs';
+import { printable } from '../bytes.js';
 import { systemErrorText, TokenmapError } from '../errors.js';
 import type { Claims } from '../claims/claims.js';
 import { decodeJwt } from '../claims/from-jwt.js';
@@ -62,9 +63,14 @@ function input(
   return { claims, jws: { token, header }, notes };
 }
 
+/** Every value is printable()-escaped: claims, kids, rule texts and paths may hold terminal escapes. */
 function renderText(c: Claims, d: Decision): string {
   const lines: string[] = [];
-  const row = (k: string, v: string | undefined) => v !== undefined && v !== '' && lines.push(`${k.padEnd(13)}${v}`);
+  const pad = ' '.repeat(13);
+  const row = (k: string, v: string | readonly string[] | undefined) => {
+    const text = typeof v === 'string' ? printable(v) : v?.map(printable).join(`\n${pad}`);
+    if (text) lines.push(`${k.padEnd(13)}${text}`);
+  };
   row('input', c.source);
   row('signature', d.token?.signature);
   row('issuer', c.iss);
@@ -75,9 +81,7 @@ function renderText(c: Claims, d: Decision): string {
   row('wlcg.groups', c.groups.join(' '));
   row(
     'entitlements',
-    c.entitlements
-      .map((e) => `${e.raw}  (${e.fromScope ? 'requested by scope' : e.claim})`)
-      .join('\n' + ' '.repeat(13)),
+    c.entitlements.map((e) => `${e.raw}  (${e.fromScope ? 'requested by scope' : e.claim})`),
   );
   row('profile', d.token?.profile);
   row('state', d.token?.state);
@@ -85,12 +89,12 @@ function renderText(c: Claims, d: Decision): string {
   for (const s of d.trace) {
     const rule = stepRule(s);
     const source = s.source && !rule.startsWith(s.source) ? `  [${s.source}]` : '';
-    lines.push(`  ${s.outcome.padEnd(9)} ${rule}${source}\n            ${s.why}`);
+    lines.push(printable(`  ${s.outcome.padEnd(9)} ${rule}${source}`), printable(`            ${s.why}`));
   }
-  lines.push('', `result       ${d.result}: ${d.reason}`);
+  lines.push('', printable(`result       ${d.result}: ${d.reason}`));
   if (d.result === 'mapped' || d.htcondor) row('HTCondor', d.htcondor);
   if (d.result === 'mapped') row('ARC', d.arc);
-  if (d.notes.length) lines.push('', 'notes:', ...d.notes.map((n) => `  - ${n}`));
+  if (d.notes.length) lines.push('', 'notes:', ...d.notes.map((n) => printable(`  - ${n}`)));
   return lines.join('\n') + '\n';
 }
 
