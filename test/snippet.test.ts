@@ -46,24 +46,38 @@ t.test('htcondor-ce: map lines that hand the policy issuers over, and the plugin
   );
 });
 
-t.test('arc: the blocks, with a TIMEOUT 2 s above the deadline and the subject argument', async (t) => {
-  const dir = scratch();
-  const config = put(
-    dir,
-    'tokenmap.ini',
-    readFileSync(CONFIG, 'utf8')
-      .replace('deadline = 5', 'deadline = 8')
-      .replace('source[] = mapfile:condor_mapfile', `source[] = mapfile:${ROOT}mapfiles/condor_mapfile`)
-      .replace('policy[] = policies.d/', `policy[] = ${ROOT}mapfiles/policies.d/`),
-  );
-  const r = await runBin(['snippet', 'arc', '--config', config]);
-  t.equal(r.code, 0);
-  const out = r.stdout.toString();
-  t.match(out, /^\[authgroup:tokenmap\]\nplugin = 10 \S+\/bin\/tokenmap arc-plugin --config \S+tokenmap\.ini %D$/m);
-  t.match(out, /^map_with_plugin = tokenmap 10 \S+\/bin\/tokenmap arc-plugin --config \S+tokenmap\.ini %D$/m);
-  t.notMatch(out, /\t|"/, 'no TAB or quote, which ARC would pass on literally');
-  t.ok(out.includes(BIN.replace(/\/bin\/tokenmap$/, '')), 'the path of this installation');
-});
+t.test(
+  'arc: one tokenmap call per request, with a TIMEOUT 2 s above the deadline and the subject argument',
+  async (t) => {
+    const dir = scratch();
+    const config = put(
+      dir,
+      'tokenmap.ini',
+      readFileSync(CONFIG, 'utf8')
+        .replace('deadline = 5', 'deadline = 8')
+        .replace('source[] = mapfile:condor_mapfile', `source[] = mapfile:${ROOT}mapfiles/condor_mapfile`)
+        .replace('policy[] = policies.d/', `policy[] = ${ROOT}mapfiles/policies.d/`),
+    );
+    const r = await runBin(['snippet', 'arc', '--config', config]);
+    t.equal(r.code, 0);
+    const out = r.stdout.toString();
+    const settings = out.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    // The authgroup runs nothing (A-REX validated the token); the mapping is the one tokenmap call.
+    t.same(settings, [
+      '[authtokens]',
+      '[authgroup:tokenmap]',
+      'authtokens = * * * * *',
+      '[mapping]',
+      `map_with_plugin = tokenmap 10 ${BIN} arc-plugin --config ${config} %D`,
+      'policy_on_nomap = stop',
+      '[arex/ws/jobs]',
+      'allowaccess = tokenmap',
+    ]);
+    t.equal(out.match(/tokenmap arc-plugin/g)?.length, 1, 'tokenmap is named once: one call per request');
+    t.match(out, /^# .*one tokenmap call per request/im, 'the snippet says why');
+    t.notMatch(settings.join('\n'), /\t|"/, 'no TAB or quote, which ARC would pass on literally');
+  },
+);
 
 t.test('a configuration path with a space cannot be wired into ARC or HTCondor: exit 2', async (t) => {
   const dir = scratch();

@@ -72,25 +72,31 @@ export async function runSnippet(args: string[], opts: { config?: string }, io: 
     lines.push('# Then: condor_ce_reconfig');
   } else {
     const timeout = Math.ceil(settings.deadline) + 2;
-    const cmd = `${bin} arc-plugin --config ${configPath}`;
     lines.push(
-      '# arc.conf: ARC 7 passes the token claims in BEARER_TOKEN_0_*; ARC 6 passes only %D (<iss>/<sub>),',
-      '# so under ARC 6 only rules that pin an issuer and a subject can map.',
+      `# arc.conf blocks that hand token users over to tokenmap (${configPath}).`,
+      '# One tokenmap call per request: the authgroup admits, without running anything, every request whose token',
+      "# A-REX validated (signature against the issuer's keys over HTTPS, exp and nbf when present); map_with_plugin",
+      '# then runs tokenmap once, and A-REX logs its stderr line when it refuses. A request without a token is in',
+      '# no group, so tokenmap is not run for it. (An authgroup `plugin` would run tokenmap a second time per',
+      "# request, for requests without a token too, and would turn tokenmap's errors into a quiet not-in-the-group.)",
+      '# ARC 7 passes the claims in BEARER_TOKEN_0_*; ARC 6 passes only %D (<iss>/<sub>), so under ARC 6 only rules',
+      '# that pin an issuer and a subject can map, and a configured [audience] gate refuses (see arc6_unchecked).',
+      '# Exec tokenmap itself: a /bin/sh wrapper drops dotted variables such as BEARER_TOKEN_0_CLAIM_wlcg.groups_0.',
       `# TIMEOUT ${timeout} s is tokenmap's deadline (${settings.deadline} s) plus 2 s.`,
       '',
+      '# ARC 6 validates tokens only with this block; ARC 7 always does and accepts it.',
+      '[authtokens]',
+      '',
       '[authgroup:tokenmap]',
-      `plugin = ${timeout} ${cmd} %D`,
+      'authtokens = * * * * *',
       '',
       '[mapping]',
-      `map_with_plugin = tokenmap ${timeout} ${cmd} %D`,
+      `map_with_plugin = tokenmap ${timeout} ${bin} arc-plugin --config ${configPath} %D`,
       '# The default: a user tokenmap does not map stays unmapped (no later rule is tried).',
       'policy_on_nomap = stop',
       '',
       '[arex/ws/jobs]',
       'allowaccess = tokenmap',
-      '',
-      '# ARC 6 only: token authentication must be switched on.',
-      '# [authtokens]',
     );
   }
   io.out(lines.join('\n') + '\n');
