@@ -49,6 +49,8 @@ export const ERROR_CODES = {
   PLUGIN_UNCONFIGURED: 'a map file hands over to PLUGIN:<name> with no [plugin <name>] configured',
   AUDIT_UNWRITABLE: 'the audit log cannot be appended to',
   KEYS_UNAVAILABLE: "explain, test: the token issuer's keys cannot be had (the transport error is named)",
+  AUDIENCE_UNCHECKABLE:
+    'ARC 6 passes only %D, so a configured [audience] gate cannot be evaluated ([audience] arc6_unchecked)',
 } as const;
 
 /** A stable error code: one of ERROR_CODES (README "Error codes"). */

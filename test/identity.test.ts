@@ -81,3 +81,22 @@ t.test('a site deny list and safe pattern apply to policy results too', async (t
   t.equal(r.code, 2);
   t.match(r.stderr, /account "condor" is denied by the identity policy; rule .*p\.ini:1/);
 });
+
+t.test('an unsafe group is reported as a group, and an unsafe account as an account', async (t) => {
+  const dir = scratch();
+  const payload = { iss: ISS, sub: 'alice' };
+  for (const [result, want] of [
+    ['account = alice\ngroup = a:b', /: group name "a:b" is unsafe/],
+    ['account = a:b', /: account name "a:b" is unsafe/],
+    ['account = alice\ngroup = root', /: group "root" is denied by the identity policy/],
+  ] as const) {
+    const policy = put(
+      dir,
+      'p.ini',
+      `[rule r]\nissuer = ${ISS}\nsubject = alice\naudience_optional = yes\n${result}\n`,
+    );
+    const r = await runMain(['arc-plugin', '-c', policy], { env: arc7Env(payload), stdinForbidden: true });
+    t.equal(r.code, 2, result);
+    t.match(r.stderr, want);
+  }
+});

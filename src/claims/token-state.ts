@@ -11,7 +11,7 @@ function duration(s: number): string {
 
 /** `now` in Unix seconds. */
 export function tokenState(c: Claims, now: number): string {
-  if (!c.hasTimes) return 'unknown (no time claims)';
+  if (!c.hasTimes) return 'not checked by tokenmap (the CE passed no time claims)';
   if (c.nbf !== undefined && c.nbf > now) return `not yet valid (valid in ${duration(c.nbf - now)})`;
   if (c.exp === undefined) return 'no expiry (exp missing)';
   return now >= c.exp ? `expired ${duration(now - c.exp)} ago` : `valid, expires in ${duration(c.exp - now)}`;

@@ -62,7 +62,11 @@ export function checkToken(c: Claims, opts: TokenCheckOptions): TokenCheck {
     if (profile === 'wlcg' && c.exp !== undefined && c.iat !== undefined && c.exp - c.iat > SIX_HOURS)
       notes.push(`lifetime ${Math.round((c.exp - c.iat) / 3600)} h exceeds the WLCG profile's 6 h maximum`);
   } else {
-    notes.push('time claims are not available from the environment: the CE checked exp/nbf');
+    // ARC 7 (and HTCondor's environment) export no numeric claims: nothing to refuse, nothing checked.
+    notes.push(
+      'exp, nbf and iat were not checked by tokenmap: the environment carries no numeric claims (ARC 7 passes ' +
+        'none); the CE checks them (A-REX: exp and nbf when present, with no leeway; never iat)',
+    );
   }
   for (const s of c.scopes) {
     const item = classifyScope(s);

@@ -63,6 +63,11 @@ function input(
   return { claims, jws: { token, header }, notes };
 }
 
+/** What the time checks shown here become under ARC, which hands tokenmap no numeric claims. */
+const ARC_TIMES =
+  'under ARC, tokenmap checks no token times: ARC 7 passes no exp, nbf or iat (ARC 6 only <iss>/<sub>); ' +
+  'A-REX itself checks exp and nbf when present, with no leeway, and never iat';
+
 /** Every value is printable()-escaped: claims, kids, rule texts and paths may hold terminal escapes. */
 function renderText(c: Claims, d: Decision): string {
   const lines: string[] = [];
@@ -108,6 +113,7 @@ export async function runExplain(
   const { rules, tokens } = commandSetup(opts, argv, io);
   const { claims, jws, notes } = input(args, opts, io);
   const verification = await verifyForCommand(jws, tokens, rules, io, nowMs, opts.verify === false);
+  if (claims.hasTimes && rules.tokenChecks) notes.push(ARC_TIMES);
   const decision = boundedEvaluate(rules, claims, nowMs, rules.settings.deadline * 1000, {
     tracer: fullTracer(),
     describe: { signature: describeVerification(verification), notes, verification },

@@ -57,6 +57,8 @@ export interface SiteConfig {
     readonly wlcgAny: boolean;
     readonly scitokensAny: boolean;
     readonly missingOkIssuers: readonly string[];
+    /** Map ARC 6 requests (only %D) although the audience gate cannot be evaluated for them. */
+    readonly arc6Unchecked: boolean;
   };
   /** null when `[tokens] check = no`. */
   readonly tokenChecks: { readonly skew: number } | null;
@@ -177,6 +179,7 @@ export function parseSiteConfig(text: string, file: string): SiteConfig {
       wlcgAny: yes(audience.wlcg_any, false),
       scitokensAny: yes(audience.scitokens_any, false),
       missingOkIssuers: words(audience.missing_ok_issuers),
+      arc6Unchecked: yes(audience.arc6_unchecked, false),
     },
     tokenChecks: verification.check ? { skew: verification.skew } : null,
     tokens: verification,

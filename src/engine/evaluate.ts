@@ -24,6 +24,7 @@ import type { PoolDef } from '../accounts/pool-def.js';
 import type { RuleSet, RuleSource } from './rule-set.js';
 import type { Verification } from '../tokens/verification.js';
 import { decidingTracer, type Outcome, type Tracer } from './trace.js';
+import { arc6AudienceRefusal } from './arc6-audience.js';
 
 /** What an evaluation takes besides the rules and the claims. */
 export interface EvaluateOptions {
@@ -156,7 +157,8 @@ class Evaluation implements Outcomes {
     if ('pool' in result) return this.fromPool(result.pool, where, label);
     const identity = this.rules.identity;
     const refusal =
-      accountRefusal(result.account, identity) ?? (result.group ? accountRefusal(result.group, identity) : null);
+      accountRefusal(result.account, identity) ??
+      (result.group ? accountRefusal(result.group, identity, 'group') : null);
     if (refusal) return this.error('UNSAFE_IDENTITY', `${refusal}; rule ${where}`, where);
     return this.mapped(result.account, result.group, this.rules.uidDomain, where);
   }
@@ -306,9 +308,13 @@ class Evaluation implements Outcomes {
       this.notes.push(...check.notes);
       if (check.rejections.length) return this.declined(`token rejected: ${check.rejections.join('; ')}`);
     }
+    // ARC 6 hands over only %D: a configured gate is never skipped silently (the rule set's notes say so).
+    if (p.audience.enforce && c.source === 'subject' && !p.audience.arc6Unchecked)
+      return this.error('AUDIENCE_UNCHECKABLE', arc6AudienceRefusal(p.origin));
     if (p.audience.enforce && c.iss !== undefined) {
-      const refusal = audienceRefusal(c, { ...p.audience, missingOk: p.audience.missingOkIssuers.includes(c.iss) });
-      if (refusal) return this.declined(`token rejected by the site audience policy: ${refusal}`);
+      const missingOk = p.audience.missingOkIssuers.includes(c.iss);
+      const refusal = audienceRefusal(c, { ...p.audience, missingOk }, 'the site audience policy');
+      if (refusal) return this.declined(`token rejected: ${refusal}`);
     }
     for (const source of p.sources) {
       if (source.kind === 'mapfile') {

@@ -19,8 +19,12 @@ export function identityPolicy(pattern = DEFAULT_SAFE_PATTERN, deny: readonly st
   return { safe: new RegExp(pattern), deny: new Set([...ALWAYS_DENIED, ...deny]) };
 }
 
-/** null when the account may be emitted, else why not. */
-export function accountRefusal(account: string, p: IdentityPolicy): string | null {
+/** null when the account (or, with `kind` 'group', the group) may be emitted, else why not. */
+export function accountRefusal(
+  account: string,
+  p: IdentityPolicy,
+  kind: 'account' | 'group' = 'account',
+): string | null {
   // Checked before the site pattern, so that a permissive pattern cannot let these through.
   if (
     account === '' ||
@@ -29,12 +33,12 @@ export function accountRefusal(account: string, p: IdentityPolicy): string | nul
     account.startsWith('*')
   )
     return (
-      `account name ${JSON.stringify(account)} is unsafe ` +
+      `${kind} name ${JSON.stringify(account)} is unsafe ` +
       `(empty, control characters, whitespace, '/', ':', ',', or a leading '-' or '*')`
     );
-  if (p.deny.has(account)) return `account ${JSON.stringify(account)} is denied by the identity policy`;
+  if (p.deny.has(account)) return `${kind} ${JSON.stringify(account)} is denied by the identity policy`;
   if (!p.safe.test(account))
-    return `account name ${JSON.stringify(account)} does not match the safe pattern ${p.safe.source}`;
+    return `${kind} name ${JSON.stringify(account)} does not match the safe pattern ${p.safe.source}`;
   return null;
 }
 

@@ -22,6 +22,7 @@ import type { PolicyFile } from '../policy/parse.js';
 import type { PoolDef } from '../accounts/pool-def.js';
 import { identityPolicy, type IdentityPolicy } from './identity.js';
 import { collectPools } from './pools.js';
+import { arc6AudienceNote } from './arc6-audience.js';
 
 export type RuleSource =
   | { readonly kind: 'mapfile'; readonly label: string; readonly map: MapSource }
@@ -43,6 +44,8 @@ export interface RuleSet {
   readonly audience: Readonly<Omit<AudiencePolicy, 'missingOk'>> & {
     readonly enforce: boolean;
     readonly missingOkIssuers: readonly string[];
+    /** ARC 6 (only %D): map although the gate cannot be evaluated, instead of refusing. */
+    readonly arc6Unchecked: boolean;
   };
   /** Token checks (time, profile); null in check-in-validator drop-in mode, which relies on the CE. */
   readonly tokenChecks: { readonly skew: number } | null;
@@ -111,6 +114,7 @@ const NO_AUDIENCE: RuleSet['audience'] = Object.freeze({
   scitokensAny: false,
   enforce: false,
   missingOkIssuers: [],
+  arc6Unchecked: false,
 });
 
 /**
@@ -176,6 +180,7 @@ function fromConfig(input: Extract<RuleSetInput, { config: unknown }>, reader: F
       `${c.file}: no [audience] accept list: tokenmap does not check audiences ` +
         '(HTCondor skips the check for EGI tokens, ARC never checks)',
     );
+  else load.notes.push(arc6AudienceNote(c.file, a.arc6Unchecked));
   return {
     sources: Object.freeze(sources),
     plugins,
@@ -189,6 +194,7 @@ function fromConfig(input: Extract<RuleSetInput, { config: unknown }>, reader: F
       scitokensAny: a.scitokensAny,
       enforce,
       missingOkIssuers: a.missingOkIssuers,
+      arc6Unchecked: a.arc6Unchecked,
     }),
     tokenChecks: c.tokenChecks,
     settings: Object.freeze({ ...c.settings, deadline: input.deadline ?? c.settings.deadline }),

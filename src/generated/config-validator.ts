@@ -4,11 +4,11 @@ import __req0 from 'ajv/dist/runtime/ucs2length.js';
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}},"^pool [A-Za-z0-9_-]+$":{"description":"Pool accounts, as in a policy file (lease_dir relative to this file)","type":"object","additionalProperties":false,"required":["accounts","lease_dir"],"properties":{"accounts":{"type":"string","pattern":"^\\S+([ ,]+\\S+)*$"},"group":{"type":"string","pattern":"^[^\\s:]+$"},"lease_dir":{"type":"string","minLength":1},"lease_days":{"type":"string","pattern":"^[0-9]+$"},"key":{"type":"string","pattern":"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"}}},"tokens":{"description":"Token checks, and verification (README: [tokens]); values and bounds are checked with the line named","type":"object","additionalProperties":false,"properties":{"skew":{"type":"string","pattern":"^[0-9]+$"}},"patternProperties":{"^(check|system_jwks_cache)$":{"$ref":"#/$defs/bool"},"^(trust|jwks)$":{"$ref":"#/$defs/paths"},"^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$":{"type":"string","minLength":1}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"bans":{"description":"Ban lists, read on every decision","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"$ref":"#/$defs/paths"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}},"^pool [A-Za-z0-9_-]+$":{"description":"Pool accounts, as in a policy file (lease_dir relative to this file)","type":"object","additionalProperties":false,"required":["accounts","lease_dir"],"properties":{"accounts":{"type":"string","pattern":"^\\S+([ ,]+\\S+)*$"},"group":{"type":"string","pattern":"^[^\\s:]+$"},"lease_dir":{"type":"string","minLength":1},"lease_days":{"type":"string","pattern":"^[0-9]+$"},"key":{"type":"string","pattern":"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"},"arc6_unchecked":{"$ref":"#/$defs/bool"}}},"tokens":{"description":"Token checks, and verification (README: [tokens]); values and bounds are checked with the line named","type":"object","additionalProperties":false,"properties":{"skew":{"type":"string","pattern":"^[0-9]+$"}},"patternProperties":{"^(check|system_jwks_cache)$":{"$ref":"#/$defs/bool"},"^(trust|jwks)$":{"$ref":"#/$defs/paths"},"^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$":{"type":"string","minLength":1}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"bans":{"description":"Ban lists, read on every decision","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"$ref":"#/$defs/paths"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};
 const schema32 = {"type":"string","pattern":"^(mapfile|policy):.+$"};
 const schema34 = {"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]};
 const schema35 = {"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"};
-const schema40 = {"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]};
+const schema41 = {"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]};
 const pattern4 = new RegExp("^plugin [A-Za-z0-9_-]+$", "u");
 const pattern5 = new RegExp("^pool [A-Za-z0-9_-]+$", "u");
 const pattern6 = new RegExp("^(mapfile|policy):.+$", "u");
@@ -378,7 +378,7 @@ if(data.audience !== undefined){
 let data8 = data.audience;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 for(const key3 in data8){
-if(!((((key3 === "accept") || (key3 === "wlcg_any")) || (key3 === "scitokens_any")) || (key3 === "missing_ok_issuers"))){
+if(!(((((key3 === "accept") || (key3 === "wlcg_any")) || (key3 === "scitokens_any")) || (key3 === "missing_ok_issuers")) || (key3 === "arc6_unchecked"))){
 const err23 = {instancePath:instancePath+"/audience",schemaPath:"#/properties/audience/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err23];
@@ -589,9 +589,14 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/audience",schemaPath:"#/properties/audience/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data8.arc6_unchecked !== undefined){
+let data13 = data8.arc6_unchecked;
+const _errs56 = errors;
+let valid18 = false;
+let passing4 = null;
+const _errs57 = errors;
+if(typeof data13 !== "boolean"){
+const err36 = {instancePath:instancePath+"/audience/arc6_unchecked",schemaPath:"#/$defs/bool/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -600,13 +605,14 @@ vErrors.push(err36);
 }
 errors++;
 }
+var _valid4 = _errs57 === errors;
+if(_valid4){
+valid18 = true;
+passing4 = 0;
 }
-if(data.tokens !== undefined){
-let data13 = data.tokens;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key4 in data13){
-if(!((((key4 === "skew") || (pattern11.test(key4))) || (pattern12.test(key4))) || (pattern13.test(key4)))){
-const err37 = {instancePath:instancePath+"/tokens",schemaPath:"#/properties/tokens/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+const _errs59 = errors;
+if(typeof data13 !== "string"){
+const err37 = {instancePath:instancePath+"/audience/arc6_unchecked",schemaPath:"#/$defs/bool/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -615,12 +621,8 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
-if(data13.skew !== undefined){
-let data14 = data13.skew;
-if(typeof data14 === "string"){
-if(!pattern14.test(data14)){
-const err38 = {instancePath:instancePath+"/tokens/skew",schemaPath:"#/properties/tokens/properties/skew/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(!((((((data13 === "yes") || (data13 === "no")) || (data13 === "on")) || (data13 === "off")) || (data13 === "1")) || (data13 === "0"))){
+const err38 = {instancePath:instancePath+"/audience/arc6_unchecked",schemaPath:"#/$defs/bool/oneOf/1/enum",keyword:"enum",params:{allowedValues: schema34.oneOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -629,9 +631,19 @@ vErrors.push(err38);
 }
 errors++;
 }
+var _valid4 = _errs59 === errors;
+if(_valid4 && valid18){
+valid18 = false;
+passing4 = [passing4, 1];
 }
 else {
-const err39 = {instancePath:instancePath+"/tokens/skew",schemaPath:"#/properties/tokens/properties/skew/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(_valid4){
+valid18 = true;
+passing4 = 1;
+}
+}
+if(!valid18){
+const err39 = {instancePath:instancePath+"/audience/arc6_unchecked",schemaPath:"#/$defs/bool/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -640,76 +652,11 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-for(const key5 in data13){
-if(pattern11.test(key5)){
-let data15 = data13[key5];
-const _errs61 = errors;
-let valid20 = false;
-let passing4 = null;
-const _errs62 = errors;
-if(typeof data15 !== "boolean"){
-const err40 = {instancePath:instancePath+"/tokens/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/bool/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err40];
-}
 else {
-vErrors.push(err40);
-}
-errors++;
-}
-var _valid4 = _errs62 === errors;
-if(_valid4){
-valid20 = true;
-passing4 = 0;
-}
-const _errs64 = errors;
-if(typeof data15 !== "string"){
-const err41 = {instancePath:instancePath+"/tokens/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/bool/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-if(!((((((data15 === "yes") || (data15 === "no")) || (data15 === "on")) || (data15 === "off")) || (data15 === "1")) || (data15 === "0"))){
-const err42 = {instancePath:instancePath+"/tokens/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/bool/oneOf/1/enum",keyword:"enum",params:{allowedValues: schema34.oneOf[1].enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-var _valid4 = _errs64 === errors;
-if(_valid4 && valid20){
-valid20 = false;
-passing4 = [passing4, 1];
-}
-else {
-if(_valid4){
-valid20 = true;
-passing4 = 1;
-}
-}
-if(!valid20){
-const err43 = {instancePath:instancePath+"/tokens/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/bool/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-else {
-errors = _errs61;
+errors = _errs56;
 if(vErrors !== null){
-if(_errs61){
-vErrors.length = _errs61;
+if(_errs56){
+vErrors.length = _errs56;
 }
 else {
 vErrors = null;
@@ -718,32 +665,71 @@ vErrors = null;
 }
 }
 }
-for(const key6 in data13){
-if(pattern12.test(key6)){
-let data16 = data13[key6];
-const _errs68 = errors;
-let valid22 = false;
-let passing5 = null;
-const _errs69 = errors;
-if(typeof data16 === "string"){
-if(func1(data16) < 1){
-const err44 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err40 = {instancePath:instancePath+"/audience",schemaPath:"#/properties/audience/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err44];
+vErrors = [err40];
 }
 else {
-vErrors.push(err44);
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data.tokens !== undefined){
+let data14 = data.tokens;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key4 in data14){
+if(!((((key4 === "skew") || (pattern11.test(key4))) || (pattern12.test(key4))) || (pattern13.test(key4)))){
+const err41 = {instancePath:instancePath+"/tokens",schemaPath:"#/properties/tokens/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data14.skew !== undefined){
+let data15 = data14.skew;
+if(typeof data15 === "string"){
+if(!pattern14.test(data15)){
+const err42 = {instancePath:instancePath+"/tokens/skew",schemaPath:"#/properties/tokens/properties/skew/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
 }
 errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err43 = {instancePath:instancePath+"/tokens/skew",schemaPath:"#/properties/tokens/properties/skew/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err45];
+vErrors = [err43];
 }
 else {
-vErrors.push(err45);
+vErrors.push(err43);
+}
+errors++;
+}
+}
+for(const key5 in data14){
+if(pattern11.test(key5)){
+let data16 = data14[key5];
+const _errs68 = errors;
+let valid22 = false;
+let passing5 = null;
+const _errs69 = errors;
+if(typeof data16 !== "boolean"){
+const err44 = {instancePath:instancePath+"/tokens/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/bool/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
 }
 errors++;
 }
@@ -753,51 +739,23 @@ valid22 = true;
 passing5 = 0;
 }
 const _errs71 = errors;
-if(Array.isArray(data16)){
-if(data16.length < 1){
-const err46 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(typeof data16 !== "string"){
+const err45 = {instancePath:instancePath+"/tokens/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/bool/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+if(!((((((data16 === "yes") || (data16 === "no")) || (data16 === "on")) || (data16 === "off")) || (data16 === "1")) || (data16 === "0"))){
+const err46 = {instancePath:instancePath+"/tokens/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/bool/oneOf/1/enum",keyword:"enum",params:{allowedValues: schema34.oneOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err46];
 }
 else {
 vErrors.push(err46);
-}
-errors++;
-}
-const len1 = data16.length;
-for(let i1=0; i1<len1; i1++){
-let data17 = data16[i1];
-if(typeof data17 === "string"){
-if(func1(data17) < 1){
-const err47 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-}
-else {
-const err48 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-}
-}
-else {
-const err49 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
 }
 errors++;
 }
@@ -813,12 +771,12 @@ passing5 = 1;
 }
 }
 if(!valid22){
-const err50 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf"};
+const err47 = {instancePath:instancePath+"/tokens/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/bool/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err50];
+vErrors = [err47];
 }
 else {
-vErrors.push(err50);
+vErrors.push(err47);
 }
 errors++;
 }
@@ -835,12 +793,58 @@ vErrors = null;
 }
 }
 }
-for(const key7 in data13){
-if(pattern13.test(key7)){
-let data18 = data13[key7];
+for(const key6 in data14){
+if(pattern12.test(key6)){
+let data17 = data14[key6];
+const _errs75 = errors;
+let valid24 = false;
+let passing6 = null;
+const _errs76 = errors;
+if(typeof data17 === "string"){
+if(func1(data17) < 1){
+const err48 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+var _valid6 = _errs76 === errors;
+if(_valid6){
+valid24 = true;
+passing6 = 0;
+}
+const _errs78 = errors;
+if(Array.isArray(data17)){
+if(data17.length < 1){
+const err50 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+const len1 = data17.length;
+for(let i1=0; i1<len1; i1++){
+let data18 = data17[i1];
 if(typeof data18 === "string"){
 if(func1(data18) < 1){
-const err51 = {instancePath:instancePath+"/tokens/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tokens/patternProperties/%5E(ca%7Ckey_cache%7Calgorithms%7Ckey_refresh%7Ckey_expiry%7Ckid_refetch_interval%7Cfetch_failure_ttl%7Cfetch_timeout%7Cfetch_max_bytes)%24/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err51 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -851,7 +855,7 @@ errors++;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/tokens/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tokens/patternProperties/%5E(ca%7Ckey_cache%7Calgorithms%7Ckey_refresh%7Ckey_expiry%7Ckid_refetch_interval%7Cfetch_failure_ttl%7Cfetch_timeout%7Cfetch_max_bytes)%24/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err52 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -862,9 +866,8 @@ errors++;
 }
 }
 }
-}
 else {
-const err53 = {instancePath:instancePath+"/tokens",schemaPath:"#/properties/tokens/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err53 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -873,13 +876,19 @@ vErrors.push(err53);
 }
 errors++;
 }
+var _valid6 = _errs78 === errors;
+if(_valid6 && valid24){
+valid24 = false;
+passing6 = [passing6, 1];
 }
-if(data.identity !== undefined){
-let data19 = data.identity;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-for(const key8 in data19){
-if(!((key8 === "safe_pattern") || (key8 === "deny"))){
-const err54 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+else {
+if(_valid6){
+valid24 = true;
+passing6 = 1;
+}
+}
+if(!valid24){
+const err54 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -888,12 +897,25 @@ vErrors.push(err54);
 }
 errors++;
 }
+else {
+errors = _errs75;
+if(vErrors !== null){
+if(_errs75){
+vErrors.length = _errs75;
 }
-if(data19.safe_pattern !== undefined){
-let data20 = data19.safe_pattern;
-if(typeof data20 === "string"){
-if(func1(data20) < 1){
-const err55 = {instancePath:instancePath+"/identity/safe_pattern",schemaPath:"#/properties/identity/properties/safe_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+for(const key7 in data14){
+if(pattern13.test(key7)){
+let data19 = data14[key7];
+if(typeof data19 === "string"){
+if(func1(data19) < 1){
+const err55 = {instancePath:instancePath+"/tokens/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tokens/patternProperties/%5E(ca%7Ckey_cache%7Calgorithms%7Ckey_refresh%7Ckey_expiry%7Ckid_refetch_interval%7Cfetch_failure_ttl%7Cfetch_timeout%7Cfetch_max_bytes)%24/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -904,7 +926,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/identity/safe_pattern",schemaPath:"#/properties/identity/properties/safe_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err56 = {instancePath:instancePath+"/tokens/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tokens/patternProperties/%5E(ca%7Ckey_cache%7Calgorithms%7Ckey_refresh%7Ckey_expiry%7Ckid_refetch_interval%7Cfetch_failure_ttl%7Cfetch_timeout%7Cfetch_max_bytes)%24/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -914,11 +936,10 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data19.deny !== undefined){
-let data21 = data19.deny;
-if(typeof data21 === "string"){
-if(!pattern9.test(data21)){
-const err57 = {instancePath:instancePath+"/identity/deny",schemaPath:"#/$defs/list/pattern",keyword:"pattern",params:{pattern: "^\\S+([ \\t]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ \\t]+\\S+)*$"+"\""};
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/tokens",schemaPath:"#/properties/tokens/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -928,8 +949,12 @@ vErrors.push(err57);
 errors++;
 }
 }
-else {
-const err58 = {instancePath:instancePath+"/identity/deny",schemaPath:"#/$defs/list/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.identity !== undefined){
+let data20 = data.identity;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key8 in data20){
+if(!((key8 === "safe_pattern") || (key8 === "deny"))){
+const err58 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -939,9 +964,11 @@ vErrors.push(err58);
 errors++;
 }
 }
-}
-else {
-const err59 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data20.safe_pattern !== undefined){
+let data21 = data20.safe_pattern;
+if(typeof data21 === "string"){
+if(func1(data21) < 1){
+const err59 = {instancePath:instancePath+"/identity/safe_pattern",schemaPath:"#/properties/identity/properties/safe_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -951,12 +978,8 @@ vErrors.push(err59);
 errors++;
 }
 }
-if(data.audit !== undefined){
-let data22 = data.audit;
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-for(const key9 in data22){
-if(!(key9 === "log")){
-const err60 = {instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+else {
+const err60 = {instancePath:instancePath+"/identity/safe_pattern",schemaPath:"#/properties/identity/properties/safe_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -966,11 +989,11 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data22.log !== undefined){
-let data23 = data22.log;
-if(typeof data23 === "string"){
-if(func1(data23) < 1){
-const err61 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data20.deny !== undefined){
+let data22 = data20.deny;
+if(typeof data22 === "string"){
+if(!pattern9.test(data22)){
+const err61 = {instancePath:instancePath+"/identity/deny",schemaPath:"#/$defs/list/pattern",keyword:"pattern",params:{pattern: "^\\S+([ \\t]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ \\t]+\\S+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -981,7 +1004,7 @@ errors++;
 }
 }
 else {
-const err62 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err62 = {instancePath:instancePath+"/identity/deny",schemaPath:"#/$defs/list/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -993,7 +1016,7 @@ errors++;
 }
 }
 else {
-const err63 = {instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err63 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1003,11 +1026,12 @@ vErrors.push(err63);
 errors++;
 }
 }
-if(data.bans !== undefined){
-let data24 = data.bans;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(data24.file === undefined){
-const err64 = {instancePath:instancePath+"/bans",schemaPath:"#/properties/bans/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+if(data.audit !== undefined){
+let data23 = data.audit;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+for(const key9 in data23){
+if(!(key9 === "log")){
+const err64 = {instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1016,9 +1040,12 @@ vErrors.push(err64);
 }
 errors++;
 }
-for(const key10 in data24){
-if(!(key10 === "file")){
-const err65 = {instancePath:instancePath+"/bans",schemaPath:"#/properties/bans/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+}
+if(data23.log !== undefined){
+let data24 = data23.log;
+if(typeof data24 === "string"){
+if(func1(data24) < 1){
+const err65 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1028,15 +1055,8 @@ vErrors.push(err65);
 errors++;
 }
 }
-if(data24.file !== undefined){
-let data25 = data24.file;
-const _errs95 = errors;
-let valid30 = false;
-let passing6 = null;
-const _errs96 = errors;
-if(typeof data25 === "string"){
-if(func1(data25) < 1){
-const err66 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err66 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1046,8 +1066,9 @@ vErrors.push(err66);
 errors++;
 }
 }
+}
 else {
-const err67 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err67 = {instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1056,15 +1077,12 @@ vErrors.push(err67);
 }
 errors++;
 }
-var _valid6 = _errs96 === errors;
-if(_valid6){
-valid30 = true;
-passing6 = 0;
 }
-const _errs98 = errors;
-if(Array.isArray(data25)){
-if(data25.length < 1){
-const err68 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(data.bans !== undefined){
+let data25 = data.bans;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+if(data25.file === undefined){
+const err68 = {instancePath:instancePath+"/bans",schemaPath:"#/properties/bans/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1073,12 +1091,9 @@ vErrors.push(err68);
 }
 errors++;
 }
-const len2 = data25.length;
-for(let i2=0; i2<len2; i2++){
-let data26 = data25[i2];
-if(typeof data26 === "string"){
-if(func1(data26) < 1){
-const err69 = {instancePath:instancePath+"/bans/file/" + i2,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key10 in data25){
+if(!(key10 === "file")){
+const err69 = {instancePath:instancePath+"/bans",schemaPath:"#/properties/bans/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1088,8 +1103,15 @@ vErrors.push(err69);
 errors++;
 }
 }
-else {
-const err70 = {instancePath:instancePath+"/bans/file/" + i2,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data25.file !== undefined){
+let data26 = data25.file;
+const _errs102 = errors;
+let valid32 = false;
+let passing7 = null;
+const _errs103 = errors;
+if(typeof data26 === "string"){
+if(func1(data26) < 1){
+const err70 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1099,9 +1121,8 @@ vErrors.push(err70);
 errors++;
 }
 }
-}
 else {
-const err71 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err71 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1110,19 +1131,15 @@ vErrors.push(err71);
 }
 errors++;
 }
-var _valid6 = _errs98 === errors;
-if(_valid6 && valid30){
-valid30 = false;
-passing6 = [passing6, 1];
+var _valid7 = _errs103 === errors;
+if(_valid7){
+valid32 = true;
+passing7 = 0;
 }
-else {
-if(_valid6){
-valid30 = true;
-passing6 = 1;
-}
-}
-if(!valid30){
-const err72 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf"};
+const _errs105 = errors;
+if(Array.isArray(data26)){
+if(data26.length < 1){
+const err72 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1131,21 +1148,12 @@ vErrors.push(err72);
 }
 errors++;
 }
-else {
-errors = _errs95;
-if(vErrors !== null){
-if(_errs95){
-vErrors.length = _errs95;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err73 = {instancePath:instancePath+"/bans",schemaPath:"#/properties/bans/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const len2 = data26.length;
+for(let i2=0; i2<len2; i2++){
+let data27 = data26[i2];
+if(typeof data27 === "string"){
+if(func1(data27) < 1){
+const err73 = {instancePath:instancePath+"/bans/file/" + i2,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1155,12 +1163,8 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data.limits !== undefined){
-let data27 = data.limits;
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-for(const key11 in data27){
-if(!((key11 === "deadline") || (key11 === "stdin_max"))){
-const err74 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+else {
+const err74 = {instancePath:instancePath+"/bans/file/" + i2,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1170,11 +1174,9 @@ vErrors.push(err74);
 errors++;
 }
 }
-if(data27.deadline !== undefined){
-let data28 = data27.deadline;
-if(typeof data28 === "string"){
-if(!pattern19.test(data28)){
-const err75 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
+}
+else {
+const err75 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1183,9 +1185,19 @@ vErrors.push(err75);
 }
 errors++;
 }
+var _valid7 = _errs105 === errors;
+if(_valid7 && valid32){
+valid32 = false;
+passing7 = [passing7, 1];
 }
 else {
-const err76 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(_valid7){
+valid32 = true;
+passing7 = 1;
+}
+}
+if(!valid32){
+const err76 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1194,178 +1206,11 @@ vErrors.push(err76);
 }
 errors++;
 }
-}
-if(data27.stdin_max !== undefined){
-let data29 = data27.stdin_max;
-if(typeof data29 === "string"){
-if(!pattern14.test(data29)){
-const err77 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
-if(vErrors === null){
-vErrors = [err77];
-}
 else {
-vErrors.push(err77);
-}
-errors++;
-}
-}
-else {
-const err78 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
-}
-errors++;
-}
-}
-}
-else {
-const err79 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-}
-for(const key12 in data){
-if(pattern4.test(key12)){
-let data30 = data[key12];
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-if(data30.policy === undefined){
-const err80 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "policy"},message:"must have required property '"+"policy"+"'"};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-for(const key13 in data30){
-if(!(key13 === "policy")){
-const err81 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err81];
-}
-else {
-vErrors.push(err81);
-}
-errors++;
-}
-}
-if(data30.policy !== undefined){
-let data31 = data30.policy;
-const _errs114 = errors;
-let valid37 = false;
-let passing7 = null;
-const _errs115 = errors;
-if(typeof data31 === "string"){
-if(func1(data31) < 1){
-const err82 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-}
-else {
-const err83 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-var _valid7 = _errs115 === errors;
-if(_valid7){
-valid37 = true;
-passing7 = 0;
-}
-const _errs117 = errors;
-if(Array.isArray(data31)){
-if(data31.length < 1){
-const err84 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-const len3 = data31.length;
-for(let i3=0; i3<len3; i3++){
-let data32 = data31[i3];
-if(typeof data32 === "string"){
-if(func1(data32) < 1){
-const err85 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-}
-else {
-const err86 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err86];
-}
-else {
-vErrors.push(err86);
-}
-errors++;
-}
-}
-}
-else {
-const err87 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err87];
-}
-else {
-vErrors.push(err87);
-}
-errors++;
-}
-var _valid7 = _errs117 === errors;
-if(_valid7 && valid37){
-valid37 = false;
-passing7 = [passing7, 1];
-}
-else {
-if(_valid7){
-valid37 = true;
-passing7 = 1;
-}
-}
-if(!valid37){
-const err88 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err88];
-}
-else {
-vErrors.push(err88);
-}
-errors++;
-}
-else {
-errors = _errs114;
+errors = _errs102;
 if(vErrors !== null){
-if(_errs114){
-vErrors.length = _errs114;
+if(_errs102){
+vErrors.length = _errs102;
 }
 else {
 vErrors = null;
@@ -1375,7 +1220,170 @@ vErrors = null;
 }
 }
 else {
-const err89 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err77 = {instancePath:instancePath+"/bans",schemaPath:"#/properties/bans/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+if(data.limits !== undefined){
+let data28 = data.limits;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+for(const key11 in data28){
+if(!((key11 === "deadline") || (key11 === "stdin_max"))){
+const err78 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data28.deadline !== undefined){
+let data29 = data28.deadline;
+if(typeof data29 === "string"){
+if(!pattern19.test(data29)){
+const err79 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data28.stdin_max !== undefined){
+let data30 = data28.stdin_max;
+if(typeof data30 === "string"){
+if(!pattern14.test(data30)){
+const err81 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+else {
+const err82 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+}
+else {
+const err83 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+for(const key12 in data){
+if(pattern4.test(key12)){
+let data31 = data[key12];
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+if(data31.policy === undefined){
+const err84 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "policy"},message:"must have required property '"+"policy"+"'"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+for(const key13 in data31){
+if(!(key13 === "policy")){
+const err85 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+if(data31.policy !== undefined){
+let data32 = data31.policy;
+const _errs121 = errors;
+let valid39 = false;
+let passing8 = null;
+const _errs122 = errors;
+if(typeof data32 === "string"){
+if(func1(data32) < 1){
+const err86 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+else {
+const err87 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+var _valid8 = _errs122 === errors;
+if(_valid8){
+valid39 = true;
+passing8 = 0;
+}
+const _errs124 = errors;
+if(Array.isArray(data32)){
+if(data32.length < 1){
+const err88 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+const len3 = data32.length;
+for(let i3=0; i3<len3; i3++){
+let data33 = data32[i3];
+if(typeof data33 === "string"){
+if(func1(data33) < 1){
+const err89 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1385,13 +1393,8 @@ vErrors.push(err89);
 errors++;
 }
 }
-}
-for(const key14 in data){
-if(pattern5.test(key14)){
-let data33 = data[key14];
-if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
-if(data33.accounts === undefined){
-const err90 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "accounts"},message:"must have required property '"+"accounts"+"'"};
+else {
+const err90 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1400,8 +1403,10 @@ vErrors.push(err90);
 }
 errors++;
 }
-if(data33.lease_dir === undefined){
-const err91 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "lease_dir"},message:"must have required property '"+"lease_dir"+"'"};
+}
+}
+else {
+const err91 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1410,9 +1415,19 @@ vErrors.push(err91);
 }
 errors++;
 }
-for(const key15 in data33){
-if(!(((((key15 === "accounts") || (key15 === "group")) || (key15 === "lease_dir")) || (key15 === "lease_days")) || (key15 === "key"))){
-const err92 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+var _valid8 = _errs124 === errors;
+if(_valid8 && valid39){
+valid39 = false;
+passing8 = [passing8, 1];
+}
+else {
+if(_valid8){
+valid39 = true;
+passing8 = 1;
+}
+}
+if(!valid39){
+const err92 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1421,12 +1436,21 @@ vErrors.push(err92);
 }
 errors++;
 }
+else {
+errors = _errs121;
+if(vErrors !== null){
+if(_errs121){
+vErrors.length = _errs121;
 }
-if(data33.accounts !== undefined){
-let data34 = data33.accounts;
-if(typeof data34 === "string"){
-if(!pattern23.test(data34)){
-const err93 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/pattern",keyword:"pattern",params:{pattern: "^\\S+([ ,]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ ,]+\\S+)*$"+"\""};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err93 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1436,8 +1460,13 @@ vErrors.push(err93);
 errors++;
 }
 }
-else {
-const err94 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+for(const key14 in data){
+if(pattern5.test(key14)){
+let data34 = data[key14];
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+if(data34.accounts === undefined){
+const err94 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "accounts"},message:"must have required property '"+"accounts"+"'"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1446,12 +1475,8 @@ vErrors.push(err94);
 }
 errors++;
 }
-}
-if(data33.group !== undefined){
-let data35 = data33.group;
-if(typeof data35 === "string"){
-if(!pattern24.test(data35)){
-const err95 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/pattern",keyword:"pattern",params:{pattern: "^[^\\s:]+$"},message:"must match pattern \""+"^[^\\s:]+$"+"\""};
+if(data34.lease_dir === undefined){
+const err95 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "lease_dir"},message:"must have required property '"+"lease_dir"+"'"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1460,9 +1485,9 @@ vErrors.push(err95);
 }
 errors++;
 }
-}
-else {
-const err96 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key15 in data34){
+if(!(((((key15 === "accounts") || (key15 === "group")) || (key15 === "lease_dir")) || (key15 === "lease_days")) || (key15 === "key"))){
+const err96 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1472,11 +1497,11 @@ vErrors.push(err96);
 errors++;
 }
 }
-if(data33.lease_dir !== undefined){
-let data36 = data33.lease_dir;
-if(typeof data36 === "string"){
-if(func1(data36) < 1){
-const err97 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data34.accounts !== undefined){
+let data35 = data34.accounts;
+if(typeof data35 === "string"){
+if(!pattern23.test(data35)){
+const err97 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/pattern",keyword:"pattern",params:{pattern: "^\\S+([ ,]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ ,]+\\S+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1487,7 +1512,7 @@ errors++;
 }
 }
 else {
-const err98 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err98 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1497,11 +1522,11 @@ vErrors.push(err98);
 errors++;
 }
 }
-if(data33.lease_days !== undefined){
-let data37 = data33.lease_days;
-if(typeof data37 === "string"){
-if(!pattern14.test(data37)){
-const err99 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(data34.group !== undefined){
+let data36 = data34.group;
+if(typeof data36 === "string"){
+if(!pattern24.test(data36)){
+const err99 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/pattern",keyword:"pattern",params:{pattern: "^[^\\s:]+$"},message:"must match pattern \""+"^[^\\s:]+$"+"\""};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1512,7 +1537,7 @@ errors++;
 }
 }
 else {
-const err100 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err100 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1522,11 +1547,11 @@ vErrors.push(err100);
 errors++;
 }
 }
-if(data33.key !== undefined){
-let data38 = data33.key;
-if(typeof data38 === "string"){
-if(!pattern26.test(data38)){
-const err101 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/pattern",keyword:"pattern",params:{pattern: "^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"},message:"must match pattern \""+"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"+"\""};
+if(data34.lease_dir !== undefined){
+let data37 = data34.lease_dir;
+if(typeof data37 === "string"){
+if(func1(data37) < 1){
+const err101 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1537,7 +1562,7 @@ errors++;
 }
 }
 else {
-const err102 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err102 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1547,9 +1572,11 @@ vErrors.push(err102);
 errors++;
 }
 }
-}
-else {
-const err103 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data34.lease_days !== undefined){
+let data38 = data34.lease_days;
+if(typeof data38 === "string"){
+if(!pattern14.test(data38)){
+const err103 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1559,15 +1586,63 @@ vErrors.push(err103);
 errors++;
 }
 }
-}
-}
 else {
-const err104 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err104 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err104];
 }
 else {
 vErrors.push(err104);
+}
+errors++;
+}
+}
+if(data34.key !== undefined){
+let data39 = data34.key;
+if(typeof data39 === "string"){
+if(!pattern26.test(data39)){
+const err105 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/pattern",keyword:"pattern",params:{pattern: "^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"},message:"must match pattern \""+"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"+"\""};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+else {
+const err106 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+}
+else {
+const err107 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err108 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
 }
 errors++;
 }

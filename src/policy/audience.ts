@@ -16,14 +16,14 @@ export interface AudiencePolicy {
   missingOk: boolean;
 }
 
-/** null when accepted, else why not. */
-export function audienceRefusal(c: Claims, p: AudiencePolicy): string | null {
-  if (!c.audPresent) return p.missingOk ? null : 'the token has no audience (aud) and this rule does not accept that';
+/** null when accepted, else why not, naming `by` (this rule, the site audience policy) as the one refusing. */
+export function audienceRefusal(c: Claims, p: AudiencePolicy, by: string): string | null {
+  if (!c.audPresent) return p.missingOk ? null : `the token has no audience (aud), which ${by} does not accept`;
   for (const a of c.aud) if (p.accept.includes(a)) return null;
   const known = profileOf(c);
   const profile = 'profile' in known ? known.profile : 'none';
   if (p.wlcgAny && profile === 'wlcg' && c.aud.includes(WLCG_ANY)) return null;
   if (p.scitokensAny && profile === 'scitokens:2.0' && c.aud.includes(SCITOKENS_ANY)) return null;
-  if (p.accept.length === 0 && !p.wlcgAny && !p.scitokensAny) return 'no accepted audience is configured for this rule';
-  return `audience ${JSON.stringify(c.aud)} is not one of ${JSON.stringify(p.accept)}`;
+  if (p.accept.length === 0 && !p.wlcgAny && !p.scitokensAny) return `${by} accepts no audience (none is configured)`;
+  return `audience ${JSON.stringify(c.aud)} is not one ${by} accepts (${JSON.stringify(p.accept)})`;
 }

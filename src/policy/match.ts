@@ -71,12 +71,16 @@ export function matchNative(rule: NativeRule, c: Claims, ctx: NativeContext): Ru
     return no(`sub ${q(c.sub ?? null)} is not one of ${q(rule.subjects)}`);
   if (rule.vopersonIds && (c.vopersonId === undefined || !rule.vopersonIds.includes(c.vopersonId)))
     return no(`voperson_id ${q(c.vopersonId ?? null)} is not one of ${q(rule.vopersonIds)}`);
-  const refusal = audienceRefusal(c, {
-    accept: rule.audiences ?? ctx.audience.accept,
-    wlcgAny: rule.anyAudience || (!rule.audiences && ctx.audience.wlcgAny),
-    scitokensAny: rule.anyAudience || (!rule.audiences && ctx.audience.scitokensAny),
-    missingOk: rule.audienceOptional,
-  });
+  const refusal = audienceRefusal(
+    c,
+    {
+      accept: rule.audiences ?? ctx.audience.accept,
+      wlcgAny: rule.anyAudience || (!rule.audiences && ctx.audience.wlcgAny),
+      scitokensAny: rule.anyAudience || (!rule.audiences && ctx.audience.scitokensAny),
+      missingOk: rule.audienceOptional,
+    },
+    'this rule',
+  );
   if (refusal) return no(refusal);
   const missing = rule.scopes.filter((s) => !grants(c.scopes, s));
   if (missing.length) return no(`scope${missing.length > 1 ? 's' : ''} ${missing.join(' ')} not granted by the token`);
