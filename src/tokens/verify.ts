@@ -110,7 +110,8 @@ function checkAudience(c: Claims, profile: Profile, policy: VerifyPolicy, notes:
     notes.push('no [audience] accept list: the audience was not checked');
     return;
   }
-  const why = audienceRefusal(c, { ...a, missingOk: profile === 'none' && a.missingOkIssuers.includes(c.iss ?? '') });
+  const missingOk = profile === 'none' && a.missingOkIssuers.includes(c.iss ?? '');
+  const why = audienceRefusal(c, { ...a, missingOk }, 'the site audience policy');
   if (why) throw new VerifyFailure('TOKEN_AUDIENCE', why);
 }
 
