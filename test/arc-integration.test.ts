@@ -175,6 +175,7 @@ async function bringUp(t: Test, version: 6 | 7): Promise<Site | null> {
     await issuer?.close();
     const down = await script('teardown', version, dir);
     if (down.code !== 0) t.fail(`teardown ${version}: ${down.output}`);
+    t.comment(`ARC ${version}: teardown ${down.ms} ms`);
     if (t.passing() && process.env.TOKENMAP_ARC_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
     else t.comment(`ARC ${version} run kept in ${dir} (logs in ${dir}/log)`);
   });
@@ -205,6 +206,7 @@ async function bringUp(t: Test, version: 6 | 7): Promise<Site | null> {
   t.equal(snippet.code, 0, 'tokenmap snippet arc', { stderr: snippet.stderr });
   writeFileSync(join(dir, 'etc', 'arc.conf'), SITE_BLOCKS(dir) + '\n' + snippet.stdout.toString());
   const start = await script('start', version, dir);
+  t.comment(`ARC ${version}: setup ${setup.ms} ms, start ${start.ms} ms`);
   if (start.code !== 0) {
     t.fail(`A-REX ${version} did not start`, { output: start.output });
     return null;
@@ -239,7 +241,7 @@ async function site(t: Test, version: 6 | 7) {
   await t.test('mapped: one tokenmap call, A-REX maps to the account, and a job runs as its uid', async (t) => {
     const token = await wlcg('alice');
     const r = await call(s, token);
-    t.equal(r.status, 200, 'GET /jobs', { log: r.log });
+    t.equal(r.status, 200, 'GET /jobs', { log: r.gist });
     t.match(r.log, new RegExp(`mapped to local identity '${ACCOUNT}'`));
     t.equal(r.calls.length, 1, 'exactly one tokenmap call for the request');
     // ARC 6 hands over only %D, ARC 7 the claims.
@@ -258,14 +260,14 @@ async function site(t: Test, version: 6 | 7) {
 
   await t.test('declined (no rule for this subject): refused, no account', async (t) => {
     const r = await call(s, await wlcg('bob'));
-    t.equal(r.status, unmapped, 'refused', { log: r.log });
+    t.equal(r.status, unmapped, 'refused', { log: r.gist });
     t.match(r.calls, [{ result: 'declined' }]);
     t.notMatch(r.log, /mapped to local identity/);
   });
 
   await t.test("banned: refused, with tokenmap's line in A-REX's log", async (t) => {
     const r = await call(s, await wlcg('mallory'));
-    t.equal(r.status, failure, 'refused', { log: r.log });
+    t.equal(r.status, failure, 'refused', { log: r.gist });
     t.match(r.calls, [{ result: 'error' }]);
     t.match(r.log, /tokenmap: .*mallory is banned at this site/);
     t.notMatch(r.log, /mapped to local identity/);
@@ -273,7 +275,7 @@ async function site(t: Test, version: 6 | 7) {
 
   await t.test('an unsafe account: refused, never handed to A-REX', async (t) => {
     const r = await call(s, await wlcg('eve'));
-    t.equal(r.status, failure, 'refused', { log: r.log });
+    t.equal(r.status, failure, 'refused', { log: r.gist });
     t.match(r.log, /tokenmap: .*"daemon" is denied/);
     t.notMatch(r.log, /mapped to local identity/);
   });
@@ -305,20 +307,20 @@ async function site(t: Test, version: 6 | 7) {
     await t.test(`broken configuration, ${what}: refused with tokenmap's line, fine once repaired`, async (t) => {
       breakIt();
       const bad = await s.arex.jobs(await wlcg('alice'));
-      t.equal(bad.status, failure, 'refused', { log: bad.log });
+      t.equal(bad.status, failure, 'refused', { log: bad.gist });
       t.match(bad.log, line, "A-REX's log holds tokenmap's error line");
       t.notMatch(bad.log, /mapped to local identity/);
       if (existsSync(`${s.ini}.away`)) renameSync(`${s.ini}.away`, s.ini);
       writeConfig(s, configText(s));
       const good = await s.arex.jobs(await wlcg('alice'));
-      t.equal(good.status, 200, 'repaired', { log: good.log });
+      t.equal(good.status, 200, 'repaired', { log: good.gist });
     });
 
   if (version === 6)
     await t.test('ARC 6 and a site [audience] gate: refused unless the site accepts it unchecked', async (t) => {
       writeConfig(s, configText(s).replace('arc6_unchecked = yes', ''));
       const r = await call(s, await wlcg('alice'));
-      t.equal(r.status, 403, { log: r.log });
+      t.equal(r.status, 403, { log: r.gist });
       t.match(r.log, /tokenmap: .*ARC 6.*audience/);
       writeConfig(s, configText(s));
       t.equal((await call(s, await wlcg('alice'))).status, 200);
@@ -330,13 +332,13 @@ async function site(t: Test, version: 6 | 7) {
         s,
         await s.issuer.mint({ sub: 'alice', aud: 'https://other.example', 'wlcg.ver': '1.0' }),
       );
-      t.equal(other.status, unmapped, 'a token for another service', { log: other.log });
+      t.equal(other.status, unmapped, 'a token for another service', { log: other.gist });
       t.match(other.calls, [{ result: 'declined', reason: /audience/ }]);
     });
 
     await t.test('ARC 7: wlcg.groups (a dotted claim) and scopes map', async (t) => {
       const r = await call(s, await wlcg('pilot-1', { 'wlcg.groups': ['/tokenmap', '/tokenmap/pilot'] }));
-      t.equal(r.status, 200, { log: r.log });
+      t.equal(r.status, 200, { log: r.gist });
       t.match(r.calls, [{ result: 'mapped', rule: /pilots/ }]);
     });
 
@@ -348,7 +350,7 @@ async function site(t: Test, version: 6 | 7) {
         eduperson_entitlement: [ENTITLEMENT],
       });
       const r = await call(s, token);
-      t.equal(r.status, 200, { log: r.log });
+      t.equal(r.status, 200, { log: r.gist });
       t.match(r.log, new RegExp(`mapped to local identity '${EGI_ACCOUNT}'`));
       t.match(r.calls, [{ result: 'mapped', identity: EGI_ACCOUNT, rule: /egi-pilots/ }]);
     });
@@ -364,7 +366,7 @@ async function measure(t: Test, s: Site) {
     const ms: number[] = [];
     for (let i = 0; i < 25; i++) {
       const r = await s.arex.jobs(token);
-      if (r.status !== 200) t.fail('measurement request refused', { log: r.log });
+      if (r.status !== 200) t.fail('measurement request refused', { log: r.gist });
       ms.push(r.ms);
     }
     return median(ms);

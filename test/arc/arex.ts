@@ -18,10 +18,12 @@ export const CE_URL = `https://localhost:${PORT}/arex`;
 export interface ScriptResult {
   code: number | null;
   output: string;
+  ms: number;
 }
 
 /** Runs test/arc/NAME VERSION DIR; never rejects. */
 export function script(name: string, version: number, dir: string, env: Record<string, string> = {}) {
+  const started = performance.now();
   return new Promise<ScriptResult>((resolve) => {
     const child = spawn(join(SCRIPTS, name), [String(version), dir], {
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', ...env },
@@ -30,8 +32,9 @@ export function script(name: string, version: number, dir: string, env: Record<s
     const out: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => out.push(b));
-    child.on('error', (e) => resolve({ code: null, output: String(e) }));
-    child.on('close', (code) => resolve({ code, output: Buffer.concat(out).toString('utf8') }));
+    const ms = () => Math.round(performance.now() - started);
+    child.on('error', (e) => resolve({ code: null, output: String(e), ms: ms() }));
+    child.on('close', (code) => resolve({ code, output: Buffer.concat(out).toString('utf8'), ms: ms() }));
   });
 }
 
@@ -41,7 +44,11 @@ export interface Reply {
   ms: number;
   /** What A-REX logged while it answered. */
   log: string;
+  /** The lines of that log about mapping and the answer (for diagnostics). */
+  gist: string;
 }
+
+const GIST = /Plugin|identity|tokenmap|HTTP\/1\.1 \d|Will not map|\[ERROR\]/;
 
 export class Arex {
   readonly log: string;
@@ -92,7 +99,11 @@ export class Arex {
       await new Promise((r) => setTimeout(r, 50));
       log = this.logFrom(offset);
     }
-    return { status, body: text, ms, log };
+    const gist = log
+      .split('\n')
+      .filter((l) => GIST.test(l))
+      .join('\n');
+    return { status, body: text, ms, log, gist };
   }
 
   jobs(token?: string): Promise<Reply> {
