@@ -66,9 +66,15 @@ export function warnDropped(io: CliIo, probe: LookupProbe): void {
 }
 
 /**
+ * Principal bytes (LFs counted) whose regex evaluation one time bound covers at most: one pipe read's
+ * worth, as when every read of stdin was its own batch, so a larger batch never gets less time per regex.
+ */
+const BOUNDED_BYTES = 65536;
+
+/**
  * Answers a batch of principals. Lookups that only compare strings run as they are; those that need a
- * RegExp run together under the time bound (entering it costs a watchdog thread), and an interrupted regex
- * is reported with the entry it was running. Errors surface in principal order, as one scan would raise them.
+ * RegExp run under the time bound, up to BOUNDED_BYTES of them per bound (entering one costs a watchdog
+ * thread), and an interrupted regex is reported with the entry it was running. Errors surface in principal order, as one scan would raise them.
  */
 function boundedLookups(
   source: MapSource,
@@ -90,11 +96,19 @@ function boundedLookups(
       break;
     }
   }
-  if (needRegex.length) {
-    const probe: LookupProbe = { entry: null, dropped: [] };
+  const probe: LookupProbe = { entry: null, dropped: [] };
+  for (let from = 0; from < needRegex.length;) {
     try {
-      runBounded(() => {
-        for (const i of needRegex) results[i] = lookup(source.map, method, principals[i] as Binary, probe);
+      from = runBounded(() => {
+        let bytes = 0;
+        let k = from;
+        for (; k < needRegex.length && bytes < BOUNDED_BYTES; k++) {
+          const i = needRegex[k] as number;
+          const p = principals[i] as Binary;
+          results[i] = lookup(source.map, method, p, probe);
+          bytes += p.length + 1;
+        }
+        return k;
       }, ms);
     } catch (e) {
       if (e instanceof DeadlineExceeded)
