@@ -74,7 +74,8 @@ const BOUNDED_BYTES = 65536;
 /**
  * Answers a batch of principals. Lookups that only compare strings run as they are; those that need a
  * RegExp run under the time bound, up to BOUNDED_BYTES of them per bound (entering one costs a watchdog
- * thread), and an interrupted regex is reported with the entry it was running. Errors surface in principal order, as one scan would raise them.
+ * thread), and an interrupted regex is reported with the entry it was running. Errors surface in
+ * principal order, as one scan would raise them.
  */
 function boundedLookups(
   source: MapSource,
