@@ -28,6 +28,7 @@ import { runBin } from './helpers/run.js';
 const wanted = process.env.TOKENMAP_ARC_IT === '1' || process.env.CI === 'true';
 const ACCOUNT = 'tmarcjob';
 const EGI_ACCOUNT = 'tmarcegi';
+const POOL = ['tmarcp1', 'tmarcp2'];
 const ENTITLEMENT = 'urn:mace:egi.eu:group:vo.tokenmap.example:role=pilot#aai.egi.eu';
 
 interface Site {
@@ -80,6 +81,16 @@ issuer = ISSUER
 groups = /tokenmap/pilot
 scopes = compute.create
 account = ${ACCOUNT}
+
+[pool it]
+accounts = ${POOL.join(' ')}
+lease_dir = POOLDIR
+key = subject
+
+[rule pooled]
+issuer = ISSUER
+subject = pool-a pool-b pool-c
+pool = it
 
 [rule egi-pilots]
 issuer = ISSUER
@@ -136,7 +147,7 @@ async function call(s: Site, token: string | undefined): Promise<Reply & { calls
 
 function writeConfig(s: Site, ini: string, policy = POLICY): void {
   writeFileSync(s.ini, ini.replaceAll('ISSUER', s.issuer.url));
-  writeFileSync(s.policy, policy.replaceAll('ISSUER', s.issuer.url));
+  writeFileSync(s.policy, policy.replaceAll('ISSUER', s.issuer.url).replaceAll('POOLDIR', join(s.dir, 'pool')));
 }
 
 async function uidOf(s: Site, account: string): Promise<number> {
@@ -167,7 +178,7 @@ async function bringUp(t: Test, version: 6 | 7): Promise<Site | null> {
   const dir = mkdtempSync('/tmp/tokenmap-arc-');
   chmodSync(dir, 0o755);
   const env = {
-    TOKENMAP_ARC_ACCOUNTS: `${ACCOUNT} ${EGI_ACCOUNT}`,
+    TOKENMAP_ARC_ACCOUNTS: [ACCOUNT, EGI_ACCOUNT, ...POOL].join(' '),
     ...pass('TOKENMAP_ARC_CACHE', 'TOKENMAP_ARC_MIRROR'),
   };
   let issuer: Issuer | undefined;
@@ -192,6 +203,7 @@ async function bringUp(t: Test, version: 6 | 7): Promise<Site | null> {
   issuer = await startIssuer(join(dir, 'certs'));
   const etc = join(dir, 'etc', 'tokenmap');
   mkdirSync(join(etc, 'policies.d'), { recursive: true });
+  mkdirSync(join(dir, 'pool'));
   const s: Site = {
     dir,
     version,
@@ -279,6 +291,27 @@ async function site(t: Test, version: 6 | 7) {
     t.match(r.log, /tokenmap: .*"daemon" is denied/);
     t.notMatch(r.log, /mapped to local identity/);
   });
+
+  await t.test(
+    'a pool account: leased, kept, the next holder gets the other, then the pool is exhausted',
+    async (t) => {
+      const a = await call(s, await wlcg('pool-a'));
+      t.equal(a.status, 200, { log: a.gist });
+      const first = a.calls[0]?.identity as string;
+      t.ok(POOL.includes(first), `pool-a leased ${first}`);
+      t.match(a.calls, [{ result: 'mapped', lease: { pool: 'it', event: 'leased' } }]);
+      t.match(a.log, new RegExp(`mapped to local identity '${first}'`));
+      const again = await call(s, await wlcg('pool-a'));
+      t.match(again.calls, [{ identity: first, lease: { event: 'renewed' } }], 'the same account again');
+      const b = await call(s, await wlcg('pool-b'));
+      t.equal(b.status, 200, { log: b.gist });
+      t.match(b.calls, [{ identity: POOL.find((x) => x !== first), lease: { event: 'leased' } }]);
+      const c = await call(s, await wlcg('pool-c'));
+      t.equal(c.status, failure, 'exhausted', { log: c.gist });
+      t.match(c.log, /tokenmap: .*exhausted/);
+      t.notMatch(c.log, /mapped to local identity/);
+    },
+  );
 
   const broken: [string, () => void, RegExp][] = [
     [
