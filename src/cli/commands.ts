@@ -117,8 +117,9 @@ export const COMMANDS: CommandSpec[] = [
     description:
       'Prints, for htcondor-ce: the mapfiles.d lines that hand the policy issuers over to PLUGIN:<name>, and the\n' +
       'config.d knobs (SEC_SCITOKENS_PLUGIN_NAMES, SEC_SCITOKENS_PLUGIN_<NAME>_COMMAND, the foreign-issuer knobs\n' +
-      'EGI Check-in needs); for arc: the [authgroup] and [mapping] blocks with map_with_plugin and a TIMEOUT\n' +
-      "2 s above tokenmap's deadline. Paths are this installation's executable and configuration.",
+      'EGI Check-in needs); for arc: [authtokens], an [authgroup] that admits validated tokens (authtokens, no\n' +
+      "call), and [mapping] map_with_plugin with a TIMEOUT 2 s above tokenmap's deadline: one tokenmap call per\n" +
+      "request, none without a token. Paths are this installation's executable and configuration.",
     options: [
       option('--config <file>', 'site configuration (default: $TOKENMAP_CONFIG, else /etc/tokenmap/tokenmap.ini)'),
     ],
