@@ -2,7 +2,9 @@
  * The site's accounts on the real file system, for the CLI: ban lists read through the file reader,
  * leases in the pools' lease directories. A contended take waits at most `waitMs` for other takers (it
  * runs inside the callout's deadline). TOKENMAP_TEST_KILL_AT_STEP=N, for the test suite only, makes the
- * process kill itself with SIGKILL just before the N-th lease step, as a crash between two steps would.
+ * process kill itself with SIGKILL just before the N-th lease step, as a crash between two steps would. It
+ * is armed only when the process's own environment says so too: a request to a long-lived server, whose
+ * callout environment comes from its client, cannot kill the server.
  */
 import { readText } from '../io/read-text.js';
 import type { FileReader } from '../io/reader.js';
@@ -16,7 +18,8 @@ export function nodeAccounts(
   env: Readonly<Record<string, string | undefined>>,
   waitMs: number,
 ): Accounts {
-  const killAt = Number(env.TOKENMAP_TEST_KILL_AT_STEP ?? NaN);
+  const armed = env.TOKENMAP_TEST_KILL_AT_STEP === process.env.TOKENMAP_TEST_KILL_AT_STEP;
+  const killAt = armed ? Number(env.TOKENMAP_TEST_KILL_AT_STEP ?? NaN) : NaN;
   const hook = Number.isInteger(killAt)
     ? (n: number) => {
         if (n >= killAt) process.kill(process.pid, 'SIGKILL');
