@@ -5,6 +5,7 @@
  * unused for lease_days, leases whose account left the pool, and what dead takers left. Text or --json.
  */
 import { describeHolder } from '../accounts/holder-name.js';
+import { printable } from '../bytes.js';
 import { expirePool, type ExpireReport } from '../accounts/lease-expiry.js';
 import { nodeLeaseHost } from '../accounts/node-lease-dir.js';
 import type { PoolDef } from '../accounts/pool-def.js';
@@ -31,9 +32,8 @@ function sitePools(opts: PoolOptions, io: CliIo): ReadonlyMap<string, PoolDef> {
   return buildRuleSet({ config: loadSiteConfig(resolveConfigPath(opts.config, io.env), nodeReader) }, nodeReader).pools;
 }
 
-/** Attacker-chosen text (a token's iss or sub) as one printable, quoted ASCII string. */
-const quote = (s: string) =>
-  JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** Attacker-chosen text (a token's iss or sub) as one quoted string, safe on a terminal. */
+const quote = (s: string) => printable(JSON.stringify(s));
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
