@@ -4,11 +4,13 @@
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { validate as validateDecision } from '../src/generated/decision-validator.js';
 import { FAR } from './helpers/decide.js';
 import { put } from './helpers/files.js';
 import { runBin } from './helpers/run.js';
 import { ISS, leaseView, poolSite, tokenEnv, type PoolSite } from './helpers/pool-site.js';
 
+const valid = validateDecision as (d: unknown) => boolean;
 const arc = (site: PoolSite, sub: string, extra: Record<string, unknown> = {}) =>
   runBin(['arc-plugin', '--config', site.config], { env: tokenEnv(sub, extra), stdin: 'open' });
 const condor = (site: PoolSite, sub: string, extra: Record<string, unknown> = {}) =>
@@ -149,6 +151,11 @@ t.test('explain looks at the lease without taking one', async (t) => {
   const d = JSON.parse(after.stdout.toString()) as { account: string; lease: { event: string } };
   t.equal(d.account, got);
   t.equal(d.lease.event, 'held');
+  t.ok(valid(d), 'the Decision with its lease follows schemas/decision.schema.json');
+  const would = await runBin(['explain', '--config', site.config, '--claims', claimsFile(site, 'dave'), '--json']);
+  const w = JSON.parse(would.stdout.toString()) as { lease: { event: string } };
+  t.equal(w.lease.event, 'would-lease');
+  t.ok(valid(w), 'so does one that would lease');
 });
 
 t.test('tokenmap pool list, release, expire', async (t) => {
