@@ -14,16 +14,24 @@ export type Validator = ((doc: unknown) => boolean) & { errors?: SchemaError[] |
 const allowed = (e: SchemaError) =>
   e.params.allowedValues ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : '';
 
+export interface SchemaProblem {
+  pos: SourcePos;
+  message: string;
+  keyword: string;
+  /** The instance path as names (`rules`, `biomed`, `vo`), the unknown name last for additionalProperties. */
+  path: string[];
+}
+
 /** `positions` maps a JSON pointer (`/rules/biomed/vo`, `/rules/biomed`) to where it was written. */
 export function schemaProblems(
   validate: Validator,
   doc: unknown,
   positions: Map<string, SourcePos>,
   fallback: SourcePos,
-): { pos: SourcePos; message: string }[] {
+): SchemaProblem[] {
   if (validate(doc)) return [];
   const seen = new Set<string>();
-  const out: { pos: SourcePos; message: string }[] = [];
+  const out: SchemaProblem[] = [];
   for (const e of validate.errors ?? []) {
     // oneOf/anyOf wrappers repeat what their branches said; the branch errors are enough.
     if (e.keyword === 'oneOf' || e.keyword === 'anyOf') continue;
@@ -51,7 +59,7 @@ export function schemaProblems(
     const key = `${p}|${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ pos: positions.get(p) ?? fallback, message });
+    out.push({ pos: positions.get(p) ?? fallback, message, keyword: e.keyword, path: what });
   }
   return out;
 }

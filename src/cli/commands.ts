@@ -112,6 +112,26 @@ export const COMMANDS: CommandSpec[] = [
     run: async (args, opts, io) => (await import('./pool.js')).runPool(args, opts, io),
   },
   {
+    name: 'check',
+    summary: 'lint the configuration, map files and policies (for site CI)',
+    description:
+      'Lints the site configuration and every map file and policy it reaches, or the FILEs given (map files,\n' +
+      'policy files, check-in-validator files, site configurations, recognised by content; a policy\n' +
+      'directory). Every problem is one line `FILE:LINE:COL: error|warning|note CODE message`, sorted by file\n' +
+      'and line; --json prints one document instead (schemas/check.schema.json). Codes are listed in the\n' +
+      'README. Exit 1 if any error, else 0; 2 if check could not run (an unreadable FILE or configuration).',
+    options: [
+      option(
+        '--config <file>',
+        'site configuration (default: $TOKENMAP_CONFIG, else /etc/tokenmap/tokenmap.ini, when no FILE is given)',
+      ),
+      option('--json', 'print one JSON document (schemas/check.schema.json)'),
+      option('--regex-keys', "map files given alone: every principal is a regex (HTCondor's own default)"),
+    ],
+    args: [argument('[FILE...]', 'files to lint alone, without a configuration')],
+    run: async (args, opts, io) => (await import('./check.js')).runCheck(args, opts, io),
+  },
+  {
     name: 'snippet',
     summary: 'the configuration lines that wire this installation into HTCondor-CE or ARC',
     description:

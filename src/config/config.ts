@@ -13,6 +13,7 @@ import { readText } from '../io/read-text.js';
 import { schemaProblems, type Validator } from '../schema-errors.js';
 import { tokenSettings, type TokenSettings } from '../tokens/settings.js';
 import { parsePoolSection, type PoolDef } from '../accounts/pool-def.js';
+import { scanIni } from './ini-scan.js';
 
 export const DEFAULT_CONFIG = '/etc/tokenmap/tokenmap.ini';
 export const DEFAULT_UID_DOMAIN = 'users.htcondor.org';
@@ -73,27 +74,6 @@ export interface SiteConfig {
 
 type Section = Record<string, unknown>;
 
-/** Where each `/section/key` was written: `ini` does not say. */
-function positions(text: string, file: string): Map<string, SourcePos> {
-  const out = new Map<string, SourcePos>();
-  let section = '';
-  text.split(/\r?\n/).forEach((line, n) => {
-    const pos = { file, line: n + 1 };
-    const header = /^\s*\[([^\]]*)\]\s*$/.exec(line);
-    if (header) {
-      section = header[1] as string;
-      out.set(`/${section}`, pos);
-      return;
-    }
-    const key = /^\s*([^=;#\s][^=]*?)\s*(?:\[\])?\s*=/.exec(line);
-    if (key) {
-      const k = `/${section}/${(key[1] as string).replace(/\[\]$/, '')}`;
-      if (!out.has(k)) out.set(k, pos);
-    }
-  });
-  return out;
-}
-
 const yes = (v: unknown, dflt: boolean) =>
   v === undefined ? dflt : v === true || v === 'yes' || v === 'on' || v === '1';
 const words = (v: unknown) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : []);
@@ -113,7 +93,17 @@ export function loadSiteConfig(file: string, reader: FileReader): SiteConfig {
 
 /** Validates and types the text of a configuration file; `file` names it in messages and anchors relative paths. */
 export function parseSiteConfig(text: string, file: string): SiteConfig {
-  const pos = positions(text, file);
+  // `ini` lets a second [audience] or accept = replace the first: refuse both, naming the line.
+  const scan = scanIni(text, file);
+  const bad = scan.problems[0];
+  if (bad)
+    throw new TokenmapError(
+      'CONFIG_INVALID',
+      bad.message + (scan.problems.length > 1 ? ` (and ${scan.problems.length - 1} more; run tokenmap check)` : ''),
+      { file, line: bad.pos.line },
+    );
+  // The loader's messages name FILE:LINE; columns are for check.
+  const pos = new Map<string, SourcePos>([...scan.positions].map(([k, v]) => [k, { file, line: v.line }]));
   const doc = decode(text) as Record<string, Section>;
   const problems = schemaProblems(validateConfig as Validator, doc, pos, { file, line: 0 });
   const first = problems[0];

@@ -27,6 +27,10 @@ export interface IniProblem {
   severity: 'error' | 'warning';
   code: ErrorCode;
   message: string;
+  /** The `check` code (src/lint/codes.ts) when it is more specific than the syntax error. */
+  lint?: string;
+  /** Schema problems: the instance path as names, the unknown name last (for "did you mean"). */
+  schemaPath?: string[];
 }
 
 export interface IniDocument {
@@ -88,7 +92,13 @@ export function parseIni(text: string, file: string): IniDocument {
         });
         current = { name, pos, entries: [] };
       } else if (seen.has(name)) {
-        problems.push({ pos, severity: 'error', code: 'POLICY_SYNTAX', message: `duplicate section [${name}]` });
+        problems.push({
+          pos,
+          severity: 'error',
+          code: 'POLICY_SYNTAX',
+          message: `duplicate section [${name}]`,
+          lint: 'INI_DUPLICATE_SECTION',
+        });
         current = { name, pos, entries: [] };
       } else {
         seen.add(name);
@@ -121,6 +131,7 @@ export function parseIni(text: string, file: string): IniDocument {
         severity: 'error',
         code: 'POLICY_SYNTAX',
         message: `duplicate option ${JSON.stringify(key)} in [${current.name}] (names are compared lower-cased)`,
+        lint: 'INI_DUPLICATE_KEY',
       });
       lastOption = null;
       return;

@@ -66,10 +66,10 @@ export const EGI_AUTHORITY = 'aai.egi.eu';
 export function parsePolicy(text: string, file: string): PolicyFile {
   const ini = parseIni(text, file);
   const problems = [...ini.problems];
-  const error = (pos: SourcePos, message: string) =>
-    problems.push({ pos, severity: 'error', code: 'POLICY_INVALID', message });
-  const warn = (pos: SourcePos, message: string) =>
-    problems.push({ pos, severity: 'warning', code: 'POLICY_LINT', message });
+  const error = (pos: SourcePos, message: string, lint?: string, schemaPath?: string[]) =>
+    problems.push({ pos, severity: 'error', code: 'POLICY_INVALID', message, lint, schemaPath });
+  const warn = (pos: SourcePos, message: string, lint?: string) =>
+    problems.push({ pos, severity: 'warning', code: 'POLICY_LINT', message, lint });
 
   // The document the schema sees, and where each of its parts was written.
   const doc: Record<string, Record<string, unknown>> = {};
@@ -92,26 +92,43 @@ export function parsePolicy(text: string, file: string): PolicyFile {
     for (const e of s.entries) target[e.key] = e.value;
   }
   for (const p of schemaProblems(validatePolicy as Validator, doc, positions, { file, line: 0 }))
-    error(p.pos, p.message);
+    error(
+      p.pos,
+      p.message,
+      p.keyword !== 'additionalProperties'
+        ? 'INI_VALUE'
+        : p.path.length > 1
+          ? 'INI_UNKNOWN_KEY'
+          : 'INI_UNKNOWN_SECTION',
+      p.path,
+    );
 
   const rules: PolicyRule[] = [];
   const pools = new Map<string, PoolDef>();
   for (const s of ini.sections) {
-    if (s.name === 'logger') warn(s.pos, '[logger] configures check-in-validator logging; tokenmap ignores it');
+    if (s.name === 'logger')
+      warn(s.pos, '[logger] configures check-in-validator logging; tokenmap ignores it', 'CIV_LOGGER');
     if (s.name === 'mappings') {
       for (const e of s.entries) {
         const fields = e.value.split(' ');
         if (fields.length !== 5) continue; // the schema reported it
         const [uniqueId, issuer, audience, scope, group] = fields as [string, string, string, string, string];
-        if (issuer === '*') error(e.pos, `${e.key}: the issuer cannot be * (check-in-validator forbids it)`);
-        if (group === '*') error(e.pos, `${e.key}: the group cannot be * (check-in-validator forbids it)`);
+        if (issuer === '*')
+          error(e.pos, `${e.key}: the issuer cannot be * (check-in-validator forbids it)`, 'CIV_WILDCARD');
+        if (group === '*')
+          error(e.pos, `${e.key}: the group cannot be * (check-in-validator forbids it)`, 'CIV_WILDCARD');
         if (fields.some((f) => f.includes('\t')))
-          warn(e.pos, `${e.key}: a TAB is not a separator; it stays inside the field, which then matches nothing`);
+          warn(
+            e.pos,
+            `${e.key}: a TAB is not a separator; it stays inside the field, which then matches nothing`,
+            'CIV_TAB',
+          );
         if (e.rawKey !== e.key)
           warn(
             e.pos,
             `${JSON.stringify(e.rawKey)} is lower-cased to ${JSON.stringify(e.key)} (configparser), ` +
               'and that is the account printed',
+            'CIV_MIXED_CASE',
           );
         rules.push({ kind: 'mapping', name: e.key, pos: e.pos, uniqueId, issuer, audience, scope, group });
       }
@@ -133,6 +150,7 @@ export function parsePolicy(text: string, file: string): PolicyFile {
         s.pos,
         `[rule ${name}] needs exactly one result: account = NAME, pool = NAME or deny = REASON ` +
           `(has ${results.length ? results.join(', ') : 'none'})`,
+        'POLICY_RESULTS',
       );
       continue;
     }
