@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { validate as validateCheck } from '../src/generated/check-validator.js';
 import { lintFiles } from '../src/lint/lint.js';
 import { formatProblem } from '../src/lint/problem.js';
-import type { MapReader } from '../src/mapfile/load.js';
+import type { FileReader } from '../src/io/reader.js';
 import { scratch } from './helpers/files.js';
 import { ROOT, runBin } from './helpers/run.js';
 
@@ -73,7 +73,7 @@ t.test('the site loader refuses a duplicate section or key, naming FILE:LINE', a
 });
 
 /** An in-memory tree: lint is I/O-free behind its reader. */
-function memory(files: Record<string, string>): MapReader {
+function memory(files: Record<string, string>): FileReader {
   return {
     read: (p) => {
       const f = files[p];

@@ -8,7 +8,7 @@ import { nodeReader } from '../io/node-reader.js';
 import { lintFiles, lintWithConfig } from '../lint/lint.js';
 import { formatProblem, type LintProblem } from '../lint/problem.js';
 import { EXIT_NO, EXIT_OK } from './fail.js';
-import type { CliIo } from './io.js';
+import type { CliIo } from '../io/cli-io.js';
 
 export interface CheckOptions {
   config?: string;

@@ -1,6 +1,6 @@
 /** What every family of checks shares while one `check` run walks its files. */
 import type { IdentityPolicy } from '../engine/identity.js';
-import type { MapReader } from '../mapfile/load.js';
+import type { FileReader } from '../io/reader.js';
 import type { LintPos, Report } from './problem.js';
 
 /** Where an issuer is spelled, for the trailing-slash cross-check. */
@@ -12,7 +12,7 @@ export interface IssuerUse {
 
 export interface LintContext {
   report: Report;
-  reader: MapReader;
+  reader: FileReader;
   /** Null when files are linted alone: PLUGIN: names are then notes, not errors. */
   plugins: { names: ReadonlySet<string>; pluginNames: readonly string[] } | null;
   identity: IdentityPolicy;

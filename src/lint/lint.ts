@@ -5,7 +5,7 @@
 import { binaryFromText, textFromBinary, binaryFromBytes } from '../bytes.js';
 import { identityPolicy } from '../engine/identity.js';
 import { TokenmapError, systemErrorText } from '../errors.js';
-import type { MapReader } from '../mapfile/load.js';
+import type { FileReader } from '../io/reader.js';
 import type { LintContext } from './context.js';
 import { trailingSlashChecks } from './issuer.js';
 import { lintMapfile } from './mapfile.js';
@@ -26,7 +26,7 @@ export function recognise(text: string): Exclude<FileKind, 'policy-dir'> {
   return CONFIG_SECTIONS.test((header[1] as string).trim()) ? 'config' : 'policy';
 }
 
-export function lintWithConfig(file: string, reader: MapReader): LintProblem[] {
+export function lintWithConfig(file: string, reader: FileReader): LintProblem[] {
   const { problems, report } = collector();
   lintConfig(file, reader, report);
   return sortProblems(problems);
@@ -37,7 +37,7 @@ export interface FilesOptions {
 }
 
 /** Files given alone: each linted as what it is; PLUGIN: names are notes, there being no configuration. */
-export function lintFiles(files: readonly string[], reader: MapReader, opts: FilesOptions): LintProblem[] {
+export function lintFiles(files: readonly string[], reader: FileReader, opts: FilesOptions): LintProblem[] {
   const { problems, report } = collector();
   const ctx: LintContext = {
     report,

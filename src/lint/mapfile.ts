@@ -6,7 +6,7 @@
  * as they do for a lookup.
  */
 import { asciiUpper, binaryFromBytes, binaryFromText, clip, textFromBinary, type Binary } from '../bytes.js';
-import { BANNED_DOMAIN, splitCanonical } from '../engine/identity.js';
+import { BANNED_DOMAIN, splitCanonical } from '../engine/canonical.js';
 import { compileMap, regexState, type CompiledEntry, type CompiledMap, type RegexState } from '../mapfile/compile.js';
 import { DEFAULT_EXCLUDE, loadMapFile } from '../mapfile/load.js';
 import { compileExclude } from '../mapfile/map-source.js';

@@ -6,7 +6,7 @@
 import { binaryFromText, textFromBinary } from '../bytes.js';
 import { classifyScope } from '../claims/scope.js';
 import { TokenmapError } from '../errors.js';
-import { readText } from '../engine/load.js';
+import { readText } from '../io/read-text.js';
 import { schema as policySchema } from '../generated/policy-validator.js';
 import { parseIni, type IniSection } from '../policy/configparser.js';
 import { parsePolicy, type PolicyRule } from '../policy/parse.js';

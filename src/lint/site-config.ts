@@ -5,11 +5,12 @@
  */
 import { decode } from 'ini';
 import { formatPos, TokenmapError } from '../errors.js';
-import { identityPolicy, DEFAULT_SAFE_PATTERN, type IdentityPolicy } from '../engine/identity.js';
-import { readText } from '../engine/load.js';
+import { DEFAULT_SAFE_PATTERN } from '../config/config.js';
+import { identityPolicy, type IdentityPolicy } from '../engine/identity.js';
+import { readText } from '../io/read-text.js';
 import { schema as configSchema, validate as validateConfig } from '../generated/config-validator.js';
-import type { MapReader } from '../mapfile/load.js';
-import { schemaProblems, type Validator } from '../policy/schema-errors.js';
+import type { FileReader } from '../io/reader.js';
+import { schemaProblems, type Validator } from '../schema-errors.js';
 import { scanIni, type ScannedKey } from '../config/ini-scan.js';
 import type { LintContext } from './context.js';
 import { trailingSlashChecks } from './issuer.js';
@@ -91,7 +92,7 @@ function valuesOf(doc: Doc, keys: ScannedKey[], section: string, key: string): {
   });
 }
 
-export function lintConfig(file: string, reader: MapReader, report: Report): void {
+export function lintConfig(file: string, reader: FileReader, report: Report): void {
   const text = readText(reader, file, 'configuration', 'CONFIG_UNREADABLE');
   const { doc, keys, rulesPos } = iniChecks(report, file, text);
   const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
