@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   POOL_IO: 'the lease directory of a pool cannot be used (missing, not writable, an entry of the wrong type)',
   POOL_KEY: 'the token lacks a claim the pool keys its leases on (key =)',
   PLUGIN_UNCONFIGURED: 'a map file hands over to PLUGIN:<name> with no [plugin <name>] configured',
+  FIXTURE_INVALID: 'a fixture file (tokenmap test) is not JSON or does not follow schemas/fixture.schema.json',
   AUDIT_UNWRITABLE: 'the audit log cannot be appended to',
   KEYS_UNAVAILABLE: "explain, test: the token issuer's keys cannot be had (the transport error is named)",
   AUDIENCE_UNCHECKABLE:

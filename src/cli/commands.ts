@@ -132,6 +132,24 @@ export const COMMANDS: CommandSpec[] = [
     run: async (args, opts, io) => (await import('./check.js')).runCheck(args, opts, io),
   },
   {
+    name: 'test',
+    summary: 'run mapping fixtures against the configured rules; TAP 14 output (for site CI)',
+    description:
+      'Each FIXTURE is a JSON file (schemas/fixture.schema.json) of cases: an input (claims, claims_file,\n' +
+      'token, token_file, or arc_subject for ARC 6) and the expected result (mapped, declined, error) with\n' +
+      'optional account, group, htcondor, arc, rule (FILE:LINE) and code. Each case is decided exactly as\n' +
+      "the CE's callout would (ce: htcondor, the default, or arc). Prints TAP 14, one subtest per file, a YAML\n" +
+      'diagnostic with expected and actual values under each failing case. Exit 0 all pass, 1 any fails,\n' +
+      '2 a fixture file is invalid (its name and JSON path are printed) or the rules cannot be loaded.',
+    options: [
+      ...SOURCE_OPTIONS,
+      DEADLINE_OPTION,
+      option('--at <time>', "evaluate at this time (Unix seconds or ISO 8601) instead of now; a case's own at wins"),
+    ],
+    args: [argument('<FIXTURE...>', 'fixture files (JSON)')],
+    run: async (args, opts, io, argv) => (await import('./test.js')).runTest(args, opts, io, argv),
+  },
+  {
     name: 'snippet',
     summary: 'the configuration lines that wire this installation into HTCondor-CE or ARC',
     description:
