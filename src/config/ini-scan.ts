@@ -57,7 +57,9 @@ export function scanIni(text: string, file: string): IniScan {
         scan.problems.push({
           pos,
           kind: 'duplicate-section',
-          message: `duplicate section [${section}] (first at line ${first}); the ini reader would let this one replace its keys`,
+          message:
+            `duplicate section [${section}] (first at line ${first}); the ini reader would let this one ` +
+            `replace its keys`,
         });
       else {
         sectionsSeen.set(section, n + 1);
@@ -87,7 +89,9 @@ export function scanIni(text: string, file: string): IniScan {
       scan.problems.push({
         pos,
         kind: 'duplicate-key',
-        message: `duplicate key ${JSON.stringify(key)} in [${section}] (first at line ${first.line}); the ini reader would keep only one (write ${key}[] = … on every line for a list)`,
+        message:
+          `duplicate key ${JSON.stringify(key)} in [${section}] (first at line ${first.line}); the ini reader ` +
+          `would keep only one (write ${key}[] = … on every line for a list)`,
       });
       return;
     }

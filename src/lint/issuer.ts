@@ -13,7 +13,9 @@ export function trailingSlashChecks(ctx: LintContext): void {
         use.pos,
         'warning',
         'ISSUER_TRAILING_SLASH',
-        `issuer ${JSON.stringify(use.issuer)} here, but ${JSON.stringify(seen.issuer)} in the ${seen.what} at ${formatLintPos(seen.pos)}: a trailing slash counts, so one of them never matches the token's iss (IAM issuers end in /, EGI Check-in's do not)`,
+        `issuer ${JSON.stringify(use.issuer)} here, but ${JSON.stringify(seen.issuer)} in the ${seen.what} at ` +
+          `${formatLintPos(seen.pos)}: a trailing slash counts, so one of them never matches the token's iss (IAM ` +
+          `issuers end in /, EGI Check-in's do not)`,
       );
   }
 }

@@ -119,7 +119,9 @@ function fieldChecks(
         at(principal.end - principal.flagText.length),
         'warning',
         'MAP_FLAGS',
-        `${JSON.stringify(principal.flagText + (after as string))}… after the closing /: only i and U are flags, and HTCondor reads the rest as the canonical name ${show(canonical.value)}; put a space after the flags`,
+        `${JSON.stringify(principal.flagText + (after as string))}… after the closing /: ` +
+          'only i and U are flags, and ' +
+          `HTCondor reads the rest as the canonical name ${show(canonical.value)}; put a space after the flags`,
       );
     else if (!isSep(after))
       ctx.report(
@@ -134,7 +136,8 @@ function fieldChecks(
       at(principal.start),
       'warning',
       'MAP_REGEX_KEYS_SLASH',
-      'in regex-keys mode (hash_keys = false) the leading / is regex text, so this line matches only principals containing it',
+      'in regex-keys mode (hash_keys = false) the leading / is regex text, so this line matches only principals ' +
+        'containing it',
     );
   if (skipped) return;
   if (canonical.value.endsWith('\r'))
@@ -142,7 +145,8 @@ function fieldChecks(
       at(canonical.end - 1),
       'error',
       'MAP_CRLF',
-      `CRLF line ending: HTCondor keeps the CR in the canonical name ${show(canonical.value)}; save the file with LF endings`,
+      `CRLF line ending: HTCondor keeps the CR in the canonical name ${show(canonical.value)}; save the file with LF ` +
+        `endings`,
     );
   else if (canonical.value.endsWith('\n'))
     ctx.report(
@@ -181,7 +185,8 @@ function regexChecks(ctx: LintContext, pos: LintPos, record: MapRecord, raw: Bin
       col(0),
       'warning',
       'MAP_UNANCHORED',
-      'the regex has no leading ^: it matches anywhere in the principal, so an issuer that merely contains this text matches too',
+      'the regex has no leading ^: it matches anywhere in the principal, so an issuer that merely contains this text ' +
+        'matches too',
     );
     return;
   }
@@ -191,14 +196,16 @@ function regexChecks(ctx: LintContext, pos: LintPos, record: MapRecord, raw: Bin
       col(dot),
       'warning',
       'MAP_UNESCAPED_DOT',
-      'an unescaped . in the issuer matches any byte (atlas-auth.web.cern.ch also matches atlas-authXweb…); write \\.',
+      'an unescaped . in the issuer matches any byte ' +
+        '(atlas-auth.web.cern.ch also matches atlas-authXweb…); write \\.',
     );
   if (!raw.includes(','))
     ctx.report(
       col(raw.length),
       'warning',
       'MAP_ISSUER_OPEN',
-      'the issuer is not followed by , so an issuer that only starts with it matches too (…/egi also matches …/egi-evil); end the issuer with ,',
+      'the issuer is not followed by , so an issuer that only starts with it matches too (…/egi also matches ' +
+        '…/egi-evil); end the issuer with ,',
     );
 }
 
@@ -271,7 +278,9 @@ function entryFact(ctx: LintContext, entry: CompiledEntry, texts: Map<string, Bi
       pos,
       'warning',
       'MAP_LITERAL_PRINCIPAL',
-      `${show(record.principal)} is a literal principal (no /.../), compared whole with "<iss>,<sub>"; ${record.principal.includes(',') ? 'its regex characters are literal' : 'without a comma it never matches'}; write /^<issuer>,<subject>$/ for a regex`,
+      `${show(record.principal)} is a literal principal (no /.../), compared whole with "<iss>,<sub>"; ` +
+        (record.principal.includes(',') ? 'its regex characters are literal' : 'without a comma it never matches') +
+        '; write /^<issuer>,<subject>$/ for a regex',
     );
   if (fact.prefix?.includes(',') && asciiUpper(record.method) === 'SCITOKENS')
     ctx.issuers.push({ issuer: fact.prefix.slice(0, fact.prefix.indexOf(',')), pos, what: 'map line' });
@@ -306,7 +315,8 @@ function canonicalChecks(ctx: LintContext, fact: MapFact, pos: LintPos): void {
           pos,
           'error',
           'MAP_PLUGIN_EMPTY',
-          `${JSON.stringify(canonical)} names no plugin${star ? ' ([htcondor] plugin_names is empty)' : ''}: HTCondor then uses the literal text as the user; write PLUGIN:NAME`,
+          `${JSON.stringify(canonical)} names no plugin${star ? ' ([htcondor] plugin_names is empty)' : ''}: ` +
+            `HTCondor then uses the literal text as the user; write PLUGIN:NAME`,
         );
       return;
     }
@@ -316,21 +326,24 @@ function canonicalChecks(ctx: LintContext, fact: MapFact, pos: LintPos): void {
           pos,
           'warning',
           'MAP_PLUGIN_NAME',
-          `plugin name ${JSON.stringify(name)} is not alphanumeric, as HTCondor's documentation asks (it works, but knob names may not)`,
+          `plugin name ${JSON.stringify(name)} is not alphanumeric, as HTCondor's documentation asks (it works, but ` +
+            `knob names may not)`,
         );
       if (!ctx.plugins)
         ctx.report(
           pos,
           'note',
           'MAP_PLUGIN_UNCONFIGURED',
-          `PLUGIN:${name} hands over to whatever the configuration's [plugin ${name}] says (not checked without --config)`,
+          `PLUGIN:${name} hands over to whatever the configuration's [plugin ${name}] says (not checked without ` +
+            `--config)`,
         );
       else if (!ctx.plugins.names.has(name.toUpperCase()))
         ctx.report(
           pos,
           'error',
           'MAP_PLUGIN_UNCONFIGURED',
-          `PLUGIN:${name} has no [plugin ${name}] section in the configuration: every token reaching this line fails (exit 2)`,
+          `PLUGIN:${name} has no [plugin ${name}] section in the configuration: every token reaching this line fails ` +
+            `(exit 2)`,
         );
     }
     return;

@@ -4,7 +4,6 @@
  * rules come from the same parser the engine uses, so `check` judges exactly what a callout evaluates.
  */
 import { binaryFromText, textFromBinary } from '../bytes.js';
-import { classifyScope } from '../claims/scope.js';
 import { TokenmapError } from '../errors.js';
 import { readText } from '../io/read-text.js';
 import { schema as policySchema } from '../generated/policy-validator.js';
@@ -47,7 +46,8 @@ export function lintPolicyPath(path: string, ctx: LintContext, ref: LintPos | nu
         where,
         'error',
         'POLICY_DIR_EMPTY',
-        `policy directory ${JSON.stringify(path)} holds no *.ini file: no rule of it is ever tried (other names, like *.conf, are not read)`,
+        `policy directory ${JSON.stringify(path)} holds no *.ini file: no rule of it is ever tried (other names, ` +
+          `like *.conf, are not read)`,
       );
       return out;
     }
@@ -85,7 +85,7 @@ export function lintPolicyText(file: string, text: string, ctx: LintContext): Po
   };
   const parsed = parsePolicy(text, file);
   for (const p of parsed.problems) {
-    let code = isLintCode(p.lint) ? p.lint : 'INI_SYNTAX';
+    let code = isLintCode(p.lint) ? p.lint : p.code === 'POLICY_SYNTAX' ? 'INI_SYNTAX' : 'INI_VALUE';
     let message = p.message;
     if ((code === 'INI_UNKNOWN_KEY' || code === 'INI_UNKNOWN_SECTION') && p.schemaPath) {
       const parent = p.schemaPath.slice(0, -1);
@@ -96,7 +96,6 @@ export function lintPolicyText(file: string, text: string, ctx: LintContext): Po
           : knownNames(policySchema, parent);
       message += didYouMean(name, known);
     }
-    if (code === 'INI_VALUE' && /^POLICY_SYNTAX$/.test(p.code)) code = 'INI_SYNTAX';
     ctx.report(at(p.pos.line), code === 'CIV_LOGGER' ? 'note' : p.severity, code, message);
   }
   const { sections } = parseIni(text, file);
@@ -109,7 +108,8 @@ export function lintPolicyText(file: string, text: string, ctx: LintContext): Po
           valueAt(e.pos.line, '%'),
           'warning',
           'CIV_PERCENT',
-          `a % in ${JSON.stringify(e.rawKey)}: check-in-validator's configparser interpolates it (a lone % makes it crash, which is a decline); tokenmap reads %% as %, and any other % literally`,
+          `a % in ${JSON.stringify(e.rawKey)}: check-in-validator's configparser interpolates it (a lone % makes it ` +
+            `crash, which is a decline); tokenmap reads %% as %, and any other % literally`,
         );
       const inline = /\s[;#]/.exec(raw);
       if (inline)
@@ -117,7 +117,8 @@ export function lintPolicyText(file: string, text: string, ctx: LintContext): Po
           valueAt(e.pos.line, raw.slice(inline.index + 1)),
           'warning',
           'CIV_INLINE_COMMENT',
-          `${JSON.stringify(raw.slice(inline.index + 1, inline.index + 40))} is part of the value of ${JSON.stringify(e.rawKey)}: configparser has no inline comments; put the comment on a line of its own`,
+          `${JSON.stringify(raw.slice(inline.index + 1, inline.index + 40))} is part of the value of ` +
+            `${JSON.stringify(e.rawKey)}: configparser has no inline comments; put the comment on a line of its own`,
         );
     }
   const facts: PolicyFact[] = [];
@@ -141,23 +142,13 @@ export function lintPolicyText(file: string, text: string, ctx: LintContext): Po
         valueAt(deny.pos.line, deny.value),
         'error',
         'POLICY_DENY_VALUE',
-        `deny = ${deny.value} does not switch the ban off: deny takes the reason of a ban, so this rule bans every token it matches; remove the line, or write account = NAME`,
+        `deny = ${deny.value} does not switch the ban off: deny takes the reason of a ban, so this rule bans every ` +
+          `token it matches; remove the line, or write account = NAME`,
       );
     for (const k of ['account', 'group'] as const) {
       const e = entry(k);
       const problem = e ? accountProblem(e.value, ctx.identity) : null;
       if (e && problem) ctx.report(valueAt(e.pos.line, e.value), 'error', 'ACCOUNT_UNSAFE', `${k}: ${problem}`);
-    }
-    const scopes = entry('scopes');
-    for (const item of rule.scopes) {
-      const s = classifyScope(item);
-      if (scopes && s.kind === 'storage' && s.invalid)
-        ctx.report(
-          valueAt(scopes.pos.line, item),
-          'error',
-          'POLICY_SCOPE_PATH',
-          `scope ${JSON.stringify(item)}: ${s.invalid}; a token's scope is normalised, so this rule matches nothing (write an absolute path like storage.read:/atlas)`,
-        );
     }
   }
   return facts;

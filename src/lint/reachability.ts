@@ -33,7 +33,8 @@ function shadowReport(ctx: LintContext, later: Ranked, earlier: Ranked, what: st
       later.pos,
       'warning',
       'BAN_AFTER_ALLOW',
-      `this ban is never reached for ${what}: the mapping at ${formatLintPos(earlier.pos)} comes first and decides; move the ban before it (on a CE: into a file that sorts earlier)`,
+      `this ban is never reached for ${what}: the mapping at ${formatLintPos(earlier.pos)} comes first and decides; ` +
+        `move the ban before it (on a CE: into a file that sorts earlier)`,
     );
   else
     ctx.report(
@@ -152,7 +153,8 @@ export function arc6Checks(
       f.pos,
       'warning',
       'ARC6_PLUGIN_ONLY',
-      `this rule pins issuer and subject, which ARC 6 can match from %D, but only ${via} reaches it, and ARC 6 skips map files: under ARC 6 it never maps (list its policy as a [rules] source too; see mapfiles/arc/tokenmap.ini)`,
+      `this rule pins issuer and subject, which ARC 6 can match from %D, but only ${via} reaches it, and ARC 6 skips ` +
+        `map files: under ARC 6 it never maps (list its policy as a [rules] source too; see mapfiles/arc/tokenmap.ini)`,
     );
   }
 }

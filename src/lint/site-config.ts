@@ -155,6 +155,7 @@ export function lintConfig(file: string, reader: FileReader, report: Report): vo
       rulesPos,
       'error',
       'RULES_NONE_REACHABLE',
-      'the rule sources hold no rule at all: every token is declined (an empty map file, a policy directory of *.conf files?)',
+      'the rule sources hold no rule at all: every token is declined (an empty map file, a policy directory of ' +
+        '*.conf files?)',
     );
 }

@@ -168,6 +168,7 @@ export function parsePolicy(text: string, file: string): PolicyFile {
           s.entries.find((e) => e.key === 'scopes')?.pos ?? s.pos,
           `[rule ${name}] scope ${JSON.stringify(sc)} can never be granted: ` +
             (item.invalid ?? 'a storage scope needs a path'),
+          'POLICY_SCOPE_PATH',
         );
     }
     rules.push({
