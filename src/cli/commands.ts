@@ -145,6 +145,7 @@ export const COMMANDS: CommandSpec[] = [
       ...SOURCE_OPTIONS,
       DEADLINE_OPTION,
       option('--at <time>', "evaluate at this time (Unix seconds or ISO 8601) instead of now; a case's own at wins"),
+      option('--no-verify', 'token cases: decode without verifying the signature (verification: not-verified)'),
     ],
     args: [argument('<FIXTURE...>', 'fixture files (JSON)')],
     run: async (args, opts, io, argv) => (await import('./test.js')).runTest(args, opts, io, argv),

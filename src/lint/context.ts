@@ -18,4 +18,7 @@ export interface LintContext {
   identity: IdentityPolicy;
   hashKeys: boolean;
   issuers: IssuerUse[];
+  /** Pools defined anywhere in this run (policy files, the configuration's [pool NAME]), and rules using one. */
+  pools: Set<string>;
+  poolRefs: { pool: string; pos: LintPos; rule: string }[];
 }

@@ -11,7 +11,7 @@ import { trailingSlashChecks } from './issuer.js';
 import { lintMapfile } from './mapfile.js';
 import { lintPolicyPath } from './policy.js';
 import { collector, sortProblems, type LintProblem } from './problem.js';
-import { mapShadows, policyShadows } from './reachability.js';
+import { mapShadows, policyShadows, poolChecks } from './reachability.js';
 import { lintConfig } from './site-config.js';
 
 export type FileKind = 'config' | 'policy' | 'mapfile' | 'policy-dir';
@@ -46,6 +46,8 @@ export function lintFiles(files: readonly string[], reader: FileReader, opts: Fi
     identity: identityPolicy(),
     hashKeys: opts.hashKeys,
     issuers: [],
+    pools: new Set(),
+    poolRefs: [],
   };
   for (const file of files) {
     const bin = binaryFromText(file);
@@ -65,5 +67,6 @@ export function lintFiles(files: readonly string[], reader: FileReader, opts: Fi
     else mapShadows(ctx, lintMapfile(file, ctx));
   }
   trailingSlashChecks(ctx);
+  poolChecks(ctx);
   return sortProblems(problems);
 }

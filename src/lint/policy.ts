@@ -122,6 +122,7 @@ export function lintPolicyText(file: string, text: string, ctx: LintContext): Po
         );
     }
   const facts: PolicyFact[] = [];
+  for (const name of parsed.pools.keys()) ctx.pools.add(name);
   for (const rule of parsed.rules) {
     const section = sectionOf(sections, rule);
     const entry = (k: string) => section?.entries.find((e) => e.key === k);
@@ -136,6 +137,7 @@ export function lintPolicyText(file: string, text: string, ctx: LintContext): Po
       if (problem && e) ctx.report(at(e.pos.line), 'error', 'ACCOUNT_UNSAFE', problem);
       continue;
     }
+    if ('pool' in rule.result) ctx.poolRefs.push({ pool: rule.result.pool, pos, rule: rule.name });
     const deny = entry('deny');
     if (deny && OFF.has(deny.value.toLowerCase()))
       ctx.report(

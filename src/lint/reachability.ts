@@ -158,3 +158,16 @@ export function arc6Checks(
     );
   }
 }
+
+/** A rule that maps to a pool no policy file and no [pool NAME] of the configuration defines. */
+export function poolChecks(ctx: LintContext): void {
+  for (const ref of ctx.poolRefs)
+    if (!ctx.pools.has(ref.pool))
+      ctx.report(
+        ref.pos,
+        'error',
+        'POLICY_POOL_UNDEFINED',
+        `[rule ${ref.rule}] maps to pool ${JSON.stringify(ref.pool)}, which no [pool ${ref.pool}] section defines ` +
+          '(in a policy file or the configuration): the rules cannot be loaded',
+      );
+}

@@ -17,7 +17,7 @@ import { trailingSlashChecks } from './issuer.js';
 import { lintMapfile, type LintedMap } from './mapfile.js';
 import { lintPolicyPath, type PolicyFact } from './policy.js';
 import type { LintPos, Report } from './problem.js';
-import { arc6Checks, mapShadows, policyShadows } from './reachability.js';
+import { arc6Checks, mapShadows, policyShadows, poolChecks } from './reachability.js';
 import { didYouMean, knownNames } from './suggest.js';
 
 type Doc = Record<string, Record<string, unknown>>;
@@ -113,6 +113,8 @@ export function lintConfig(file: string, reader: FileReader, report: Report): vo
     identity: identityOf(report, doc, keys),
     hashKeys: yes(htcondor.hash_keys, true),
     issuers: [],
+    pools: new Set(Object.keys(doc).flatMap((name) => /^pool (\S+)$/.exec(name)?.[1] ?? [])),
+    poolRefs: [],
   };
   for (const { value, pos } of valuesOf(doc, keys, 'audience', 'missing_ok_issuers'))
     for (const issuer of words(value)) ctx.issuers.push({ issuer, pos, what: '[audience] missing_ok_issuers' });
@@ -143,6 +145,7 @@ export function lintConfig(file: string, reader: FileReader, report: Report): vo
   for (const m of maps) mapShadows(ctx, m);
   for (const facts of [...direct, ...viaPlugin.values()]) policyShadows(ctx, facts);
   trailingSlashChecks(ctx);
+  poolChecks(ctx);
   const directRules = new Set(direct.flat().map((f) => f.rule));
   for (const [name, facts] of viaPlugin) {
     const line = maps.flatMap((m) => m.facts).find((f) => f.plugins?.includes(name));
