@@ -2,6 +2,7 @@
  * A lint problem: where it is (FILE:LINE:COL, 1-based), how bad, a stable code (codes.ts) and a message.
  * `check` prints them one per line, sorted by file and line, or as one JSON document.
  */
+import { printable } from '../bytes.js';
 import type { LintCode } from './codes.js';
 
 /** An error changes or breaks what the CE decides; a warning is a likely mistake that decides as written. */
@@ -23,20 +24,10 @@ export interface LintProblem {
 /** Problems are collected through this, one per call, by every family of checks. */
 export type Report = (pos: LintPos, severity: Severity, code: LintCode, message: string) => void;
 
-/**
- * Messages quote file content, and file names come from configurations: what JSON.stringify leaves raw
- * (DEL, C1 controls, line separators, bidirectional overrides) is escaped too, so no byte of a file
- * can drive the admin's terminal.
- */
-export const printable = (s: string) =>
-  s.replace(
-    /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-
 export function collector(): { problems: LintProblem[]; report: Report } {
   const problems: LintProblem[] = [];
   const seen = new Set<string>();
+  // Messages quote file content and file names come from configurations: nothing unprintable gets out.
   const report: Report = (rawPos, severity, code, rawMessage) => {
     const pos = { ...rawPos, file: printable(rawPos.file) };
     const message = printable(rawMessage);
