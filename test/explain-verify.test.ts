@@ -8,7 +8,7 @@ import { validate } from '../src/generated/decision-validator.js';
 import { issuerFileName } from '../src/tokens/jwks-cache-file.js';
 import { put, scratch } from './helpers/files.js';
 import { ROOT, runBin, type RunResult } from './helpers/run.js';
-import { ecKey, jwks, rsaKey, signToken, startIssuer, testCa } from './helpers/token-keys.js';
+import { ecKey, jwks, rsaKey, signToken, startIssuer, testCa, wlcgPayload } from './helpers/token-keys.js';
 
 const dir = scratch();
 const ca = testCa(dir);
@@ -19,16 +19,7 @@ const SYSTEM = 'https://system-cached.example.org/';
 put(dir, 'pinned.jwks', JSON.stringify(jwks(rsa)));
 put(dir, 'p.ini', `[rule r]\nissuer = ${PINNED}\naccount = mapped\n[rule s]\nissuer = ${SYSTEM}\naccount = sys\n`);
 const now = Math.floor(Date.now() / 1000);
-const payload = (iss: string, extra: Record<string, unknown> = {}) => ({
-  iss,
-  sub: 'u1',
-  aud: 'https://ce.example.org',
-  'wlcg.ver': '1.0',
-  jti: 'j',
-  iat: now - 5,
-  exp: now + 3600,
-  ...extra,
-});
+const payload = (iss: string, extra: Record<string, unknown> = {}) => wlcgPayload(iss, now, extra);
 const config = (extra = '') =>
   put(
     dir,

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { issuerFileName, parseCacheFile, serialiseCacheFile, type Jwks } from './jwks-cache-file.js';
 import type { KeyFiles } from './key-files.js';
+import { UnsafeKeyFile } from './safe-key-read.js';
 
 export interface CachedKeys {
   jwks: Jwks;
@@ -30,7 +31,13 @@ export function cacheFile(dir: string, issuer: string): string {
   return join(dir, issuerFileName(issuer));
 }
 
-export function readCachedKeys(dir: string, issuer: string, files: KeyFiles): CachedKeys | undefined {
+/** A file the safety rules refuse is a miss with a note in `problems` (the fetch then replaces it). */
+export function readCachedKeys(
+  dir: string,
+  issuer: string,
+  files: KeyFiles,
+  problems: string[] = [],
+): CachedKeys | undefined {
   try {
     const bytes = files.read(cacheFile(dir, issuer));
     if (bytes === null) return undefined;
@@ -50,7 +57,8 @@ export function readCachedKeys(dir: string, issuer: string, files: KeyFiles): Ca
       error: typeof t.error === 'string' ? t.error : undefined,
       url: typeof t.url === 'string' ? t.url : undefined,
     };
-  } catch {
+  } catch (e) {
+    if (e instanceof UnsafeKeyFile) problems.push(`key cache ${e.message}; treated as a miss`);
     return undefined;
   }
 }

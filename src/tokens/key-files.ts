@@ -2,11 +2,13 @@
  * The file access the key sources need, injected so that the sources stay testable: read a whole file
  * (null when it does not exist), list a directory, and replace a file atomically (write a temporary file
  * in the same directory, then rename it over the old one, so a concurrent reader sees the old or the new
- * file, never a part).
+ * file, never a part). The Node implementation reads only files that pass the key-file safety rules
+ * (safe-key-read.ts) and writes only into a directory that passes them.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
+import { checkKeyDirectory, readKeyFile } from './safe-key-read.js';
 
 export interface KeyFiles {
   read(path: string): Buffer | null;
@@ -17,14 +19,7 @@ export interface KeyFiles {
 const missing = (e: unknown) => ['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '');
 
 export const nodeKeyFiles: KeyFiles = {
-  read(path) {
-    try {
-      return readFileSync(path);
-    } catch (e) {
-      if (missing(e)) return null;
-      throw e;
-    }
-  },
+  read: (path) => readKeyFile(path),
   list(dir) {
     try {
       return readdirSync(dir).sort();
@@ -35,6 +30,8 @@ export const nodeKeyFiles: KeyFiles = {
   },
   replace(path, data) {
     mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+    // a directory others can write would let them swap the file after the rename
+    checkKeyDirectory(dirname(path));
     const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
     try {
       writeFileSync(tmp, data, { mode: 0o644, flag: 'wx' });

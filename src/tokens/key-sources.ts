@@ -112,7 +112,7 @@ async function fetchAndRecord(
 async function cachedOrFetched(issuer: string, kid: string, cfg: KeySourcesConfig, deps: KeyDeps): Promise<KeyLookup> {
   const now = deps.now();
   const notes: string[] = [];
-  const cached = cfg.cacheDir === undefined ? undefined : readCachedKeys(cfg.cacheDir, issuer, deps.files);
+  const cached = cfg.cacheDir === undefined ? undefined : readCachedKeys(cfg.cacheDir, issuer, deps.files, notes);
   const origin = cfg.cacheDir === undefined ? '' : cacheFile(cfg.cacheDir, issuer);
   const usable = cached && cached.expiration > now && cached.jwks.keys.length > 0 ? cached : undefined;
   if (!usable) {

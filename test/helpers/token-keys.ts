@@ -165,3 +165,15 @@ export async function startIssuer(
     });
   return issuer;
 }
+
+/** A WLCG 1.0 payload for issuer `iss`, valid for an hour from `now`, for the audience the test sites accept. */
+export const wlcgPayload = (iss: string, now: number, extra: Record<string, unknown> = {}) => ({
+  iss,
+  sub: 'u1',
+  aud: 'https://ce.example.org',
+  'wlcg.ver': '1.0',
+  jti: 'j',
+  iat: now - 5,
+  exp: now + 3600,
+  ...extra,
+});
