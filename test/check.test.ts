@@ -105,3 +105,15 @@ t.test('property: any map or policy bytes lint without a crash, and every output
   );
   t.pass();
 });
+
+t.test('zero rules reachable: an error in check, a note in explain', async (t) => {
+  const dir = scratch({ 'c.ini': '[rules]\nsource[] = policy:pol/\n', 'pol/a.ini': '; nothing yet\n' });
+  const c = await runBin(['check', '--config', 'c.ini'], { cwd: dir });
+  t.equal(c.code, 1);
+  t.match(c.stdout.toString(), /^c\.ini:1:1: error RULES_NONE_REACHABLE /m);
+  const e = await runBin(['explain', '--config', 'c.ini', '--claims', join(ROOT, 'mapfiles/tokens/cms-pilot.json')], {
+    cwd: dir,
+  });
+  t.equal(e.code, 1);
+  t.match(e.stdout.toString(), /c\.ini: the rule sources hold no rule at all/);
+});

@@ -181,6 +181,18 @@ function fromConfig(input: Extract<RuleSetInput, { config: unknown }>, reader: F
         '(HTCondor skips the check for EGI tokens, ARC never checks)',
     );
   else load.notes.push(arc6AudienceNote(c.file, a.arc6Unchecked));
+  const ruleCount = sources.reduce(
+    (n, s) =>
+      n +
+      (s.kind === 'policy'
+        ? s.policies.rules.length
+        : [...s.map.map.methods.values()].reduce((m, t) => m + t.entries.length, 0)),
+    0,
+  );
+  if (ruleCount === 0)
+    load.notes.push(
+      `${c.file}: the rule sources hold no rule at all, so every token is declined (tokenmap check reports why)`,
+    );
   return {
     sources: Object.freeze(sources),
     plugins,
