@@ -209,3 +209,30 @@ t.test('pool definitions are checked when the rules are built, naming the line',
   const r = await arc(site, 'alice');
   t.match(r.stderr, /policy\.ini:1: \[rule r\] maps to pool "nowhere", which no \[pool nowhere\] section defines/);
 });
+
+t.test('tokenmap test: a fixture expecting an error passes for every kind of ban, in both CEs', async (t) => {
+  const site = poolSite({
+    accounts: 2,
+    bans: `subject ${ISS} mallory\nissuer https://evil.example\njti revoked-1\nentitlement urn:mace:egi.eu:group:vo.banned\n`,
+  });
+  const claims = (extra: Record<string, unknown>) => ({ iss: ISS, sub: 'alice', exp: FAR, iat: 1700000000, ...extra });
+  const bans: [string, Record<string, unknown>][] = [
+    ['subject', { sub: 'mallory' }],
+    ['issuer', { iss: 'https://evil.example/' }],
+    ['jti', { jti: 'revoked-1' }],
+    ['entitlement', { eduperson_entitlement: ['urn:mace:egi.eu:group:vo.banned#aai.egi.eu'] }],
+  ];
+  const cases = bans.flatMap(([kind, extra]) =>
+    (['htcondor', 'arc'] as const).map((ce) => ({
+      name: `${kind} ban (${ce})`,
+      ce,
+      claims: claims(extra),
+      expect: { result: 'error', code: 'BANNED' },
+    })),
+  );
+  const fixture = put(site.dir, 'bans.fixture.json', JSON.stringify({ cases }));
+  const r = await runBin(['test', '--config', site.config, fixture]);
+  t.equal(r.code, 0, r.stdout.toString());
+  t.match(r.stdout.toString(), /8 of 8 cases passed/);
+  t.equal(leaseView(site).holders.size, 0);
+});
