@@ -16,6 +16,7 @@ export interface SourcePos {
 export const ERROR_CODES = {
   USAGE: 'bad command line: unknown command or option, missing or malformed value',
   DEADLINE: 'the decision (stdin included) did not finish within the deadline',
+  REGEX_BUDGET: 'matching ran past its budget ([limits] regex_budget): a catastrophic regular expression',
   INTERNAL: 'a bug: anything that is not one of the typed errors',
   CONFIG_UNREADABLE: 'the site configuration cannot be read',
   CONFIG_INVALID: 'the site configuration does not follow schemas/config.schema.json',
@@ -25,7 +26,8 @@ export const ERROR_CODES = {
   POLICY_LINT: 'a policy file warning (shown by explain, not an error)',
   MAPFILE_UNREADABLE: 'a map file named as a rule source cannot be read',
   MAPFILE_SYNTAX: 'a map file line is malformed (skipped, as HTCondor skips it)',
-  MAPFILE_INCLUDE: 'an @include target cannot be read (skipped, as HTCondor skips it)',
+  MAPFILE_INCLUDE: 'lookup: an @include target cannot be read (skipped, as HTCondor skips it)',
+  MAPFILE_INCLUDE_UNREADABLE: 'an @include target is missing or cannot be read (a deciding command fails closed)',
   MAPFILE_NESTED_INCLUDE: '@include inside an included file (skipped, as HTCondor skips it)',
   MAPFILE_REGEX: 'a map file regex cannot be translated from PCRE2 (line skipped)',
   MAPFILE_UNSUPPORTED: 'a map line tokenmap cannot evaluate exactly as HTCondor would was reached',
@@ -48,7 +50,8 @@ export const ERROR_CODES = {
   POOL_KEY: 'the token lacks a claim the pool keys its leases on (key =)',
   PLUGIN_UNCONFIGURED: 'a map file hands over to PLUGIN:<name> with no [plugin <name>] configured',
   FIXTURE_INVALID: 'a fixture file (tokenmap test) is not JSON or does not follow schemas/fixture.schema.json',
-  AUDIT_UNWRITABLE: 'the audit log cannot be appended to',
+  AUDIT_UNWRITABLE: 'the audit log cannot be opened (a symlink, not a regular file) or a line written whole',
+  OUTPUT_FAILED: 'stdout cannot be written (EPIPE: the reader went away, ENOSPC): nothing was delivered',
   KEYS_UNAVAILABLE: "explain, test: the token issuer's keys cannot be had (the transport error is named)",
   AUDIENCE_UNCHECKABLE:
     'ARC 6 passes only %D, so a configured [audience] gate cannot be evaluated ([audience] arc6_unchecked)',

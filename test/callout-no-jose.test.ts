@@ -15,7 +15,9 @@ const probe = put(
 const CONFIG = join(ROOT, 'mapfiles/tokenmap.ini');
 
 async function required(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) {
-  const r = await runBin(['-u', 'NODE_OPTIONS', `NODE_OPTIONS=--require ${probe}`, BIN, ...args], {
+  // The launcher clears NODE_OPTIONS (a CE's environment must not change a callout): the probe goes to the
+  // Node side of the launcher directly.
+  const r = await runBin(['-u', 'NODE_OPTIONS', process.execPath, '--require', probe, `${BIN}.cjs`, ...args], {
     via: '/usr/bin/env',
     ...opts,
   });

@@ -7,6 +7,9 @@ import { arc7Env, htcondorEnv } from './helpers/ce-env.js';
 import { put, scratch } from './helpers/files.js';
 import { BIN, ROOT, runBin } from './helpers/run.js';
 
+// Dozens of spawned callouts: more than tap's default 30 s on the shared, loaded machine.
+t.setTimeout(120_000);
+
 const CONFIG = join(ROOT, 'mapfiles/tokenmap.ini');
 const token = (name: string) =>
   JSON.parse(readFileSync(join(ROOT, 'mapfiles/tokens', `${name}.json`), 'utf8')) as Record<string, unknown>;
@@ -219,8 +222,14 @@ t.test('the audit log: one JSON line per decision, never the token', async (t) =
 });
 
 t.test('a regex that backtracks for ever is cut by the callout deadline: exit 2 naming the line', async (t) => {
-  const file = put(scratch(), 'condor_mapfile', 'SCITOKENS /^https:\\/\\/slow\\.example,(a+)+$/ slow\n');
-  const r = await runBin(['htcondor-plugin', '--mapfile', file, '--deadline', '0.5'], {
+  const dir = scratch({ condor_mapfile: 'SCITOKENS /^https:\\/\\/slow\\.example,(a+)+$/ slow\n' });
+  // A matching budget above the deadline: the deadline is what cuts it.
+  const config = put(
+    dir,
+    'tokenmap.ini',
+    '[rules]\nsource[] = mapfile:condor_mapfile\n[tokens]\ncheck = no\n[limits]\ndeadline = 0.5\nregex_budget = 10\n',
+  );
+  const r = await runBin(['htcondor-plugin', '--config', config], {
     stdin: JSON.stringify({ iss: 'https://slow.example', sub: 'a'.repeat(40) + 'b' }),
   });
   t.equal(r.code, 2);

@@ -53,7 +53,8 @@ async function loadedModules(args: string[], opts: { stdinFile?: string; env?: R
   const script =
     'f=$1 probe=$2 bin=$3; shift 3; ' +
     `${opts.stdinFile ? 'cat "$f"' : ':'} | exec env -u NODE_OPTIONS "$0" --require "$probe" "$bin" "$@"`;
-  const r = await runBin(['-c', script, process.execPath, opts.stdinFile ?? '', PROBE, BIN, ...args], {
+  // The Node side of the launcher: the probe must run inside the same Node process.
+  const r = await runBin(['-c', script, process.execPath, opts.stdinFile ?? '', PROBE, `${BIN}.cjs`, ...args], {
     via: '/bin/sh',
     env: { ...opts.env, TOKENMAP_PROBE_OUT: out },
   });

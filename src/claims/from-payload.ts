@@ -37,7 +37,11 @@ export function claimsFromObject(obj: unknown, source: ClaimsSource): Claims {
       throw new ClaimsInvalid(`claim ${JSON.stringify(k)} must be a string, not ${describe(o[k])}`);
   for (const k of TIME_CLAIMS)
     if (o[k] !== undefined && (typeof o[k] !== 'number' || !Number.isFinite(o[k])))
-      throw new ClaimsInvalid(`claim ${JSON.stringify(k)} must be a JSON number (NumericDate), not ${describe(o[k])}`);
+      throw new ClaimsInvalid(
+        typeof o[k] === 'number'
+          ? `claim ${JSON.stringify(k)} is a number too large to be a time (NumericDate): it overflows a double`
+          : `claim ${JSON.stringify(k)} must be a JSON number (NumericDate), not ${describe(o[k])}`,
+      );
   const str = (k: string) => o[k] as string | undefined;
   const num = (k: string) => o[k] as number | undefined;
   return assembleClaims(

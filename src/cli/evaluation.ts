@@ -4,8 +4,14 @@
  */
 import { systemErrorText, TokenmapError } from '../errors.js';
 import type { Claims } from '../claims/claims.js';
-import { loadSiteConfig, resolveConfigPath, type Settings, type SourceRef } from '../config/config.js';
-import { DeadlineExceeded, runBounded } from '../engine/bounded.js';
+import {
+  DEFAULT_REGEX_BUDGET_S,
+  loadSiteConfig,
+  resolveConfigPath,
+  type Settings,
+  type SourceRef,
+} from '../config/config.js';
+import { BudgetExceeded, DeadlineExceeded, runBudgeted } from '../engine/bounded.js';
 import { decisionError, errorDecision, type Decision } from '../engine/decision.js';
 import { evaluate, type EvaluateOptions } from '../engine/evaluate.js';
 import type { Ce } from '../engine/identity.js';
@@ -13,7 +19,7 @@ import { buildRuleSet, type RuleSet } from '../engine/rule-set.js';
 import type { LookupProbe } from '../mapfile/lookup.js';
 import { nodeAccounts } from '../accounts/node-accounts.js';
 import { nodeReader } from '../io/node-reader.js';
-import { appendAudit, auditRecord } from '../audit/log.js';
+import { auditRecord, openAuditLog, type AuditLog } from '../audit/log.js';
 import { EXIT_NO, EXIT_OK, reportFailure } from './fail.js';
 import type { CliIo } from '../io/cli-io.js';
 import type { TokenSettings } from '../tokens/settings.js';
@@ -62,7 +68,11 @@ export function commandRuleSet(opts: EvalOptions, argv: readonly string[], io: C
   return commandSetup(opts, argv, io).rules;
 }
 
-/** Evaluates under what is left of the deadline; running out is a typed error (exit 2). */
+/**
+ * Evaluates under what is left of the deadline and the matching budget, CPU time like PCRE2's match limit
+ * (which stops HTCondor in about 0.1 s; `[limits] regex_budget`); running out of either is a typed error
+ * (exit 2) naming the map line that was running.
+ */
 export function boundedEvaluate(
   rules: RuleSet,
   claims: Claims,
@@ -72,9 +82,18 @@ export function boundedEvaluate(
 ): Decision {
   if (msLeft <= 0) throw new TokenmapError('DEADLINE', 'the deadline passed before the evaluation started');
   const probe: LookupProbe = { entry: null, dropped: [] };
+  const budget = (rules.settings.regexBudget ?? DEFAULT_REGEX_BUDGET_S) * 1000;
   try {
-    return runBounded(() => evaluate(rules, claims, { ...opts, now: nowMs / 1000, probe }), msLeft);
+    return runBudgeted(() => evaluate(rules, claims, { ...opts, now: nowMs / 1000, probe }), msLeft, budget);
   } catch (e) {
+    if (e instanceof BudgetExceeded)
+      throw new TokenmapError(
+        'REGEX_BUDGET',
+        `matching ran past its budget of ${budget} ms of CPU time ([limits] regex_budget)` +
+          `${probe.entry ? ' in this map line' : ''}: a catastrophic regular expression ` +
+          '(PCRE2 would stop at its match limit); failing closed',
+        probe.entry?.record.pos,
+      );
     if (e instanceof DeadlineExceeded)
       throw new TokenmapError(
         'DEADLINE',
@@ -85,29 +104,43 @@ export function boundedEvaluate(
   }
 }
 
-/** Appends the audit line; an audit log that cannot be written fails the callout (fail closed). */
+const auditError = (path: string, e: unknown) =>
+  new TokenmapError('AUDIT_UNWRITABLE', `cannot append to the audit log (${systemErrorText(e)})`, {
+    file: path,
+    line: 0,
+  });
+
+/** The callout's audit log, opened first: one that cannot be opened fails the callout before any answer. */
+function openAudit(settings: Settings): AuditLog | null {
+  if (!settings.auditLog) return null;
+  try {
+    return openAuditLog(settings.auditLog);
+  } catch (e) {
+    throw auditError(settings.auditLog, e);
+  }
+}
+
+/** Appends the audit line; a line that cannot be written whole fails the callout (fail closed). */
 export function audit(
-  settings: Settings,
+  log: AuditLog | null,
   ce: Ce,
   claims: Claims | undefined,
   d: Decision,
   io: CliIo,
   started: number,
 ): void {
-  if (!settings.auditLog) return;
+  if (!log) return;
   try {
-    appendAudit(settings.auditLog, auditRecord(ce, claims, d, io.now(), io.now() - started));
+    log.append(auditRecord(ce, claims, d, io.now(), io.now() - started));
   } catch (e) {
-    throw new TokenmapError('AUDIT_UNWRITABLE', `cannot append to the audit log (${systemErrorText(e)})`, {
-      file: settings.auditLog,
-      line: 0,
-    });
+    throw auditError(log.path, e);
   }
 }
 
 /**
- * One callout: load the rules, read the claims, decide under the deadline, audit, answer. Every failure,
- * before or after the claims are known, is audited and becomes exit 2 (fail closed).
+ * One callout: load the rules, open the audit log, read the claims, decide under the deadline, answer,
+ * audit. Every failure, before or after the claims are known, is audited and becomes exit 2 (fail closed).
+ * The identity is audited as mapped only once it was written: one nobody received is audited as an error.
  */
 export async function runCallout(
   ce: Ce,
@@ -118,23 +151,26 @@ export async function runCallout(
 ): Promise<number> {
   const started = io.now();
   const rules = commandRuleSet(opts, argv, io);
-  let claims: Claims | undefined;
-  let decision: Decision;
+  const log = openAudit(rules.settings);
   try {
-    claims = await readClaims(rules, started);
-    const msLeft = rules.settings.deadline * 1000 - (io.now() - started);
-    // Waiting out other takers of a pool gets half of what is left; the rest answers.
-    const accounts = nodeAccounts(nodeReader, io.env, msLeft / 2);
-    decision = boundedEvaluate(rules, claims, io.now(), msLeft, { ce, accounts });
-  } catch (e) {
-    if (e instanceof TokenmapError) audit(rules.settings, ce, claims, errorDecision(e), io, started);
-    throw e;
+    let claims: Claims | undefined;
+    let decision: Decision;
+    try {
+      claims = await readClaims(rules, started);
+      const msLeft = rules.settings.deadline * 1000 - (io.now() - started);
+      // Waiting out other takers of a pool gets half of what is left; the rest answers.
+      const accounts = nodeAccounts(nodeReader, io.env, msLeft / 2);
+      decision = boundedEvaluate(rules, claims, io.now(), msLeft, { ce, accounts });
+      if (decision.result === 'mapped') io.out(decision.answer ?? '');
+    } catch (e) {
+      audit(log, ce, claims, errorDecision(e), io, started);
+      throw e;
+    }
+    audit(log, ce, claims, decision, io, started);
+    if (decision.result === 'mapped') return EXIT_OK;
+    if (decision.result === 'declined') return EXIT_NO;
+    return reportFailure(io, decisionError(decision));
+  } finally {
+    log?.close();
   }
-  audit(rules.settings, ce, claims, decision, io, started);
-  if (decision.result === 'mapped') {
-    io.out(decision.answer ?? '');
-    return EXIT_OK;
-  }
-  if (decision.result === 'declined') return EXIT_NO;
-  return reportFailure(io, decisionError(decision));
 }

@@ -3,7 +3,7 @@
  * it matched or not, and the result as each CE would see it. `--json` prints the Decision
  * (schemas/decision.schema.json).
  */
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../io/regular-file.js';
 import { printable } from '../bytes.js';
 import { systemErrorText, TokenmapError } from '../errors.js';
 import type { Claims } from '../claims/claims.js';
@@ -38,7 +38,7 @@ export function parseTime(value: string): number {
 
 function readFile(path: string, what: string): Buffer {
   try {
-    return readFileSync(path);
+    return readRegularFile(path);
   } catch (e) {
     throw new TokenmapError('INPUT_UNREADABLE', `cannot read ${what} (${systemErrorText(e)})`, { file: path, line: 0 });
   }
@@ -84,7 +84,7 @@ function renderText(c: Claims, d: Decision): string {
   row('audience', c.audPresent ? c.aud.join(' ') : '(none)');
   row('scopes', c.scopes.join(' '));
   row('wlcg.groups', c.groups.join(' '));
-  row(
+  rows(
     'entitlements',
     c.entitlements.map((e) => `${e.raw}  (${e.fromScope ? 'requested by scope' : e.claim})`),
   );

@@ -136,6 +136,7 @@ export async function runLookup(principals: string[], opts: LookupOptions, io: C
   const source = loadMapSource(opts.mapfile, nodeReader, {
     hashKeys: !opts.regexKeys,
     excludeRegexp: opts.excludeRegexp,
+    includeFailures: 'warn',
   });
   warnIssues(io, source);
   const ms = opts.timeout * 1000;

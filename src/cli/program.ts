@@ -1,5 +1,6 @@
 /** The commander program, built from the command specs: help, usage errors, and every non-hot run. */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { TokenmapError } from '../errors.js';
 import type { CliIo } from '../io/cli-io.js';
 import { UsageError, type CommandSpec, type OptionSpec } from './spec.js';
 
@@ -19,6 +20,21 @@ function toOption(o: OptionSpec): Option {
   if (o.required) opt.makeOptionMandatory();
   if (o.conflicts) opt.conflicts(o.conflicts);
   return opt;
+}
+
+/** Commands a CE runs, whose stdout is read as an identity. */
+const CALLOUTS = new Set(['htcondor-plugin', 'arc-plugin']);
+
+/**
+ * A callout's stdout is the identity or nothing: its help reaches stdout only on a terminal. Anywhere else
+ * (a CE configured with `--help` by mistake) the help goes to stderr and the run fails (exit 2).
+ */
+function calloutOut(name: string, io: CliIo): (s: string) => void {
+  return (s) => {
+    if (io.stdoutIsTerminal?.() === true) return io.out(s);
+    io.err(s.replace(/\n$/, ''));
+    throw new TokenmapError('USAGE', `${name}: help is shown on stderr, since stdout is not a terminal (exit 2)`);
+  };
 }
 
 export function buildProgram(
@@ -43,6 +59,7 @@ export function buildProgram(
   for (const spec of specs) {
     // Descriptions are written as sentences; commander wraps them to the terminal.
     const cmd = program.command(spec.name).summary(spec.summary).description(spec.description.replace(/\n/g, ' '));
+    if (CALLOUTS.has(spec.name)) cmd.configureOutput({ writeOut: calloutOut(spec.name, io) });
     for (const o of spec.options) cmd.addOption(toOption(o));
     for (const a of spec.args) {
       const name = a.variadic ? `${a.name}...` : a.name;

@@ -59,9 +59,14 @@ export function argument(spec: string, description: string): ArgumentSpec {
 /** Thrown by option value parsers; both parsers report it as a usage error (exit 2). */
 export class UsageError extends Error {}
 
+/** The longest deadline or timeout accepted: [limits] deadline has the same bound (config.ts). */
+export const MAX_SECONDS = 600;
+
 export function positiveSeconds(value: string): number {
   const n = Number(value);
   if (!/^\s*\d+(\.\d+)?\s*$/.test(value) || !Number.isFinite(n) || n <= 0)
     throw new UsageError(`not a positive number of seconds: ${JSON.stringify(value)}`);
+  // A timer cannot be set beyond 2^31 ms (Node would fire it after 1 ms), and no CE waits that long.
+  if (n > MAX_SECONDS) throw new UsageError(`at most ${MAX_SECONDS} seconds, not ${JSON.stringify(value)}`);
   return n;
 }

@@ -21,6 +21,22 @@ export const DEFAULT_DEADLINE_S = 5;
 export const DEFAULT_STDIN_MAX = 64 * 1024;
 export { DEFAULT_SKEW_S } from '../tokens/settings.js';
 
+/** PCRE2's match limit stops a runaway match in about 0.1 s; HTCondor then sees no match. */
+export const DEFAULT_REGEX_BUDGET_S = 0.2;
+/** Beyond this a timer cannot be set (2^31 ms), and no CE waits that long anyway. */
+export const MAX_DEADLINE_S = 600;
+
+/** A limit in seconds, checked: more than 0 and at most `max`. */
+export function limitSeconds(value: number, what: string, max: number, pos?: SourcePos): number {
+  if (!(value > 0) || value > max)
+    throw new TokenmapError(
+      'CONFIG_INVALID',
+      `${what} must be more than 0 and at most ${max} seconds, not ${value}`,
+      pos,
+    );
+  return value;
+}
+
 export const DEFAULT_SAFE_PATTERN = '^[a-z_][a-z0-9_.-]{0,31}$';
 
 /** The run-time limits of a callout. */
@@ -29,6 +45,10 @@ export interface Settings {
   readonly deadline: number;
   readonly stdinMax: number;
   readonly auditLog?: string;
+  /** Seconds one evaluation may spend matching (regular expressions) before it fails closed. */
+  readonly regexBudget: number;
+  /** Bytes: the largest rule file read (`[limits] file_max`); the reader's default when absent. */
+  readonly fileMax?: number;
 }
 
 /** A rule source: a map file, or a policy file or directory of `*.ini` policy files. */
@@ -174,7 +194,19 @@ export function parseSiteConfig(text: string, file: string): SiteConfig {
     tokenChecks: verification.check ? { skew: verification.skew } : null,
     tokens: verification,
     settings: {
-      deadline: Number(limits.deadline ?? DEFAULT_DEADLINE_S),
+      deadline: limitSeconds(
+        Number(limits.deadline ?? DEFAULT_DEADLINE_S),
+        '[limits] deadline',
+        MAX_DEADLINE_S,
+        pos.get('/limits/deadline'),
+      ),
+      regexBudget: limitSeconds(
+        Number(limits.regex_budget ?? DEFAULT_REGEX_BUDGET_S),
+        '[limits] regex_budget',
+        MAX_DEADLINE_S,
+        pos.get('/limits/regex_budget'),
+      ),
+      fileMax: limits.file_max === undefined ? undefined : Number(limits.file_max),
       stdinMax: Number(limits.stdin_max ?? DEFAULT_STDIN_MAX),
       auditLog: doc.audit?.log === undefined ? undefined : abs(doc.audit.log as string),
     },

@@ -27,3 +27,40 @@ export function runBounded<T>(fn: () => T, ms: number): T {
     delete g[SLOT];
   }
 }
+
+export class BudgetExceeded extends Error {
+  constructor(readonly ms: number) {
+    super(`evaluation used its CPU budget of ${ms} ms`);
+  }
+}
+
+const cpuMsSince = (start: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+};
+
+/**
+ * Runs `fn` within `wallMs` of wall-clock time and `cpuMs` of CPU time. The budget is CPU time, as PCRE2's
+ * match limit counts work, not time: on a loaded machine a timer also fires while the process merely
+ * waits for a core, and a sound evaluation must not fail then. So a run cut by the timer before it used
+ * its budget is run again (evaluation is pure) with what is left; CPU time adds up across runs. Throws
+ * DeadlineExceeded when the wall-clock bound ran out, BudgetExceeded when the CPU budget did.
+ */
+export function runBudgeted<T>(fn: () => T, wallMs: number, cpuMs: number): T {
+  const end = performance.now() + wallMs;
+  let cpu = 0;
+  for (;;) {
+    const left = end - performance.now();
+    if (left <= 0) throw new DeadlineExceeded(wallMs);
+    const start = process.cpuUsage();
+    try {
+      return runBounded(fn, Math.min(left, cpuMs - cpu));
+    } catch (e) {
+      if (!(e instanceof DeadlineExceeded)) throw e;
+      cpu += cpuMsSince(start);
+      if (cpuMs - cpu >= left) throw new DeadlineExceeded(wallMs);
+      // 90%: the timer fires a little after the CPU time it allowed was used.
+      if (cpu >= cpuMs * 0.9) throw new BudgetExceeded(cpuMs);
+    }
+  }
+}

@@ -6,6 +6,7 @@
  */
 import {
   DEFAULT_DEADLINE_S,
+  DEFAULT_REGEX_BUDGET_S,
   DEFAULT_STDIN_MAX,
   DEFAULT_UID_DOMAIN,
   type Settings,
@@ -144,7 +145,11 @@ function fromFlags(input: Extract<RuleSetInput, { flags: unknown }>, reader: Fil
     identity,
     audience: NO_AUDIENCE,
     tokenChecks: null,
-    settings: Object.freeze({ deadline: input.deadline ?? DEFAULT_DEADLINE_S, stdinMax: DEFAULT_STDIN_MAX }),
+    settings: Object.freeze({
+      deadline: input.deadline ?? DEFAULT_DEADLINE_S,
+      stdinMax: DEFAULT_STDIN_MAX,
+      regexBudget: DEFAULT_REGEX_BUDGET_S,
+    }),
     notes: Object.freeze(load.notes),
     files: Object.freeze(load.files),
     origin: input.flags.map((f) => f.path).join(', '),
@@ -155,7 +160,7 @@ function fromFlags(input: Extract<RuleSetInput, { flags: unknown }>, reader: Fil
 
 function fromConfig(input: Extract<RuleSetInput, { config: unknown }>, reader: FileReader): RuleSet {
   const c = input.config;
-  const load = loader(reader);
+  const load = loader(c.settings.fileMax !== undefined && reader.withMax ? reader.withMax(c.settings.fileMax) : reader);
   load.files.push(c.file);
   const mapSettings = { hashKeys: c.htcondor.hashKeys, excludeRegexp: c.htcondor.excludeRegexp };
   const policyFiles: PolicyFile[] = [];

@@ -20,4 +20,6 @@ export interface CliIo {
   now(): number;
   /** The path of the executable that is running (what a CE must be told to call). */
   self: string;
+  /** Whether stdout is a terminal (absent: it is not). */
+  stdoutIsTerminal?(): boolean;
 }

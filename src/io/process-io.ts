@@ -1,11 +1,13 @@
 /** The real process behind CliIo: descriptors 0-2 (without Node's stream modules where it can), env, clock. */
 import { closeSync, constants, fstatSync, openSync, readSync, writeSync, type Stats } from 'node:fs';
+import { systemErrorText, TokenmapError } from '../errors.js';
 import type { CliIo, CliStdin } from './cli-io.js';
 
 /**
  * Writes straight to the file descriptor: creating `process.stdout` for a pipe loads Node's stream and net
  * modules, a few milliseconds of every callout. A non-blocking descriptor that is full (EAGAIN) hands the
- * rest to the stream, which waits for it to drain.
+ * rest to the stream, which waits for it to drain. stdout is the answer, so failing to write it (EPIPE: the
+ * reader went away; ENOSPC) is an error the command reports (exit 2); a failure on stderr has nowhere to go.
  */
 function writer(fd: 1 | 2): (data: string | Uint8Array) => void {
   return (data) => {
@@ -15,13 +17,26 @@ function writer(fd: 1 | 2): (data: string | Uint8Array) => void {
         bytes = bytes.subarray(writeSync(fd, bytes));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EPIPE') return; // the reader went away (`tokenmap --help | head`)
-        if (code !== 'EAGAIN') throw e;
-        (fd === 1 ? process.stdout : process.stderr).write(bytes);
-        return;
+        if (code === 'EAGAIN') return drainLater(fd, bytes);
+        if (fd === 2) return;
+        throw new TokenmapError(
+          'OUTPUT_FAILED',
+          `cannot write to stdout (${systemErrorText(e)}); nothing was delivered`,
+        );
       }
     }
   };
+}
+
+/** The stream's own later failure (the reader closes before draining) still ends in exit 2, not a crash. */
+function drainLater(fd: 1 | 2, bytes: Uint8Array): void {
+  const stream = fd === 1 ? process.stdout : process.stderr;
+  if (stream.listenerCount('error') === 0)
+    stream.on('error', (e) => {
+      process.exitCode = 2;
+      if (fd === 1) writer(2)(`tokenmap: cannot write to stdout (${systemErrorText(e)})\n`);
+    });
+  stream.write(bytes);
 }
 
 /**
@@ -107,5 +122,7 @@ export function processIo(): CliIo {
     stdin: processStdin,
     now: () => Date.now(),
     self: process.argv[1] ?? 'tokenmap',
+    // Only asked on the help path: creating process.stdout loads the stream modules.
+    stdoutIsTerminal: () => process.stdout.isTTY === true,
   };
 }

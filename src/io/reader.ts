@@ -13,4 +13,6 @@ export interface FileReader {
   kind(path: Binary): 'file' | 'dir' | 'missing';
   /** Names directly inside a directory. */
   list(dir: Binary): Binary[];
+  /** The same reader with another cap on the size of one file (`[limits] file_max`). */
+  withMax?(bytes: number): FileReader;
 }

@@ -29,6 +29,11 @@ export interface LoadOptions {
   hashKeys: boolean;
   /** Names in an included directory that match are skipped (compiled from the PCRE2 exclude pattern). */
   exclude: RegExp;
+  /**
+   * What an `@include` that cannot be read does. HTCondor logs it and carries on ('warn', what `lookup`
+   * shows); every deciding command fails instead ('fail', the default), since the file may have held a ban.
+   */
+  includeFailures?: 'warn' | 'fail';
 }
 
 export interface LoadedMap {
@@ -63,12 +68,34 @@ export function loadMapFile(top: Binary, reader: FileReader, opts: LoadOptions):
     else if (item.t === 'issue') out.issues.push(item.issue);
     else {
       const target = item.path.startsWith('/') || base === null ? item.path : join(base, item.path);
-      const warn = (message: string) =>
-        out.issues.push({ pos: item.pos, severity: 'warning', code: 'MAPFILE_INCLUDE', message, skipped: true });
+      const warn = (message: string) => {
+        if (opts.includeFailures !== 'warn')
+          throw new TokenmapError(
+            'MAPFILE_INCLUDE_UNREADABLE',
+            `${message}; failing closed: a file that cannot be read may hold a ban (HTCondor would skip it)`,
+            item.pos,
+          );
+        out.issues.push({
+          pos: item.pos,
+          severity: 'warning',
+          code: 'MAPFILE_INCLUDE',
+          message: `${message}; skipped`,
+          skipped: true,
+        });
+      };
+      const crlf = target.endsWith('\r') ? ' (the path ends in a carriage return: the file has CRLF line ends)' : '';
       let paths: Binary[];
       try {
+        const kind = reader.kind(target);
+        if (kind === 'missing') {
+          warn(
+            `Could not open canonicalization file ${JSON.stringify(textFromBinary(target))}${crlf} ` +
+              '(ENOENT: no such file or directory)',
+          );
+          continue;
+        }
         paths =
-          reader.kind(target) === 'dir'
+          kind === 'dir'
             ? reader
                 .list(target)
                 .filter((name) => !opts.exclude.test(name))
@@ -77,10 +104,8 @@ export function loadMapFile(top: Binary, reader: FileReader, opts: LoadOptions):
                 .filter((p) => reader.kind(p) !== 'dir')
             : [target];
       } catch (e) {
-        warn(
-          `Could not read included directory ${JSON.stringify(textFromBinary(target))} ` +
-            `(${systemErrorText(e)}); skipped`,
-        );
+        if (e instanceof TokenmapError) throw e;
+        warn(`Could not read included directory ${JSON.stringify(textFromBinary(target))} (${systemErrorText(e)})`);
         continue;
       }
       for (const path of paths) {
@@ -89,7 +114,7 @@ export function loadMapFile(top: Binary, reader: FileReader, opts: LoadOptions):
         try {
           text = binaryFromBytes(reader.read(path));
         } catch (e) {
-          warn(`Could not open canonicalization file ${JSON.stringify(name)} (${systemErrorText(e)}); skipped`);
+          warn(`Could not open canonicalization file ${JSON.stringify(name)}${crlf} (${systemErrorText(e)})`);
           continue;
         }
         out.files.push(name);

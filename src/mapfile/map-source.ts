@@ -14,6 +14,8 @@ export interface MapSourceOptions {
   eager?: boolean;
   /** LOCAL_CONFIG_DIR_EXCLUDE_REGEXP (PCRE2 syntax); HTCondor's default when absent. */
   excludeRegexp?: string;
+  /** See LoadOptions: only `lookup` warns and skips an unreadable `@include`. */
+  includeFailures?: 'warn' | 'fail';
 }
 
 /** A compiled map file, with what was found while loading it and the files it read. */
@@ -36,7 +38,11 @@ export function compileExclude(pattern: string): RegExp {
 /** Reads a map file (following @include) through `reader` and compiles it; unreadable is MAPFILE_UNREADABLE. */
 export function loadMapSource(path: string, reader: FileReader, opts: MapSourceOptions): MapSource {
   const exclude = compileExclude(opts.excludeRegexp ?? DEFAULT_EXCLUDE);
-  const loaded = loadMapFile(binaryFromText(path), reader, { hashKeys: opts.hashKeys, exclude });
+  const loaded = loadMapFile(binaryFromText(path), reader, {
+    hashKeys: opts.hashKeys,
+    exclude,
+    includeFailures: opts.includeFailures,
+  });
   const { map, issues } = compileMap(loaded.records, { eager: opts.eager });
   return { path, map, issues: [...loaded.issues, ...issues], files: loaded.files };
 }

@@ -74,22 +74,26 @@ export function parsePolicy(text: string, file: string): PolicyFile {
   // The document the schema sees, and where each of its parts was written.
   const doc: Record<string, Record<string, unknown>> = {};
   const positions = new Map<string, SourcePos>();
+  // Own properties even for `__proto__`, which a plain assignment would turn into the prototype, hiding
+  // the key from the schema (it then reports it as unknown, at its line).
+  const set = <T>(o: Record<string, T>, k: string, v: T) =>
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   const ptr = (...parts: string[]) => '/' + parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
   for (const s of ini.sections) {
     const m = /^(rule|pool)\s+(\S.*)$/.exec(s.name);
     const [group, name] = m ? [m[1] === 'rule' ? 'rules' : 'pools', (m[2] as string).trim()] : [s.name, null];
     const target: Record<string, string> = {};
     if (name === null) {
-      doc[group] = target;
+      set(doc, group, target);
       positions.set(ptr(group), s.pos);
       for (const e of s.entries) positions.set(ptr(group, e.key), e.pos);
     } else {
-      doc[group] ??= {};
-      (doc[group] as Record<string, unknown>)[name] = target;
+      if (!Object.hasOwn(doc, group)) set(doc, group, {});
+      set(doc[group] as Record<string, unknown>, name, target);
       positions.set(ptr(group, name), s.pos);
       for (const e of s.entries) positions.set(ptr(group, name, e.key), e.pos);
     }
-    for (const e of s.entries) target[e.key] = e.value;
+    for (const e of s.entries) set(target, e.key, e.value);
   }
   for (const p of schemaProblems(validatePolicy as Validator, doc, positions, { file, line: 0 }))
     error(
