@@ -20,6 +20,9 @@ export const ERROR_CODES = {
   INTERNAL: 'a bug: anything that is not one of the typed errors',
   CONFIG_UNREADABLE: 'the site configuration cannot be read',
   CONFIG_INVALID: 'the site configuration does not follow schemas/config.schema.json',
+  NO_RULES: 'the rule sources hold no rule at all (an empty policy directory, empty files): no decision',
+  ACCOUNT_DB_UNREADABLE:
+    'the local account database (/etc/passwd, /etc/group, /etc/login.defs) exists but cannot be read',
   POLICY_UNREADABLE: 'a policy file cannot be read',
   POLICY_INVALID: 'a policy file does not follow schemas/policy.schema.json',
   POLICY_SYNTAX: 'a policy file line is not INI (configparser) syntax',

@@ -59,5 +59,6 @@ t.test('a mapped answer is safe for its CE; nothing else answers', async (t) => 
     }),
     { numRuns: 3000 },
   );
-  t.ok(mapped > 300, `not vacuous: ${mapped} of 3,000 subjects mapped on HTCondor`);
+  // Fewer since issue 7: a foreign domain (`@x`) is refused now.
+  t.ok(mapped > 200, `not vacuous: ${mapped} of 3,000 subjects mapped on HTCondor`);
 });

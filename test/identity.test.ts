@@ -53,15 +53,27 @@ for (const [what, sub] of [
   });
 }
 
-t.test('a user@domain canonical name: HTCondor gets both, ARC the user', async (t) => {
-  const file = put(scratch(), 'condor_mapfile', 'SCITOKENS /^https:\\/\\/iss\\.example\\/,(.*)$/ \\1@vo.example\n');
-  const payload = { iss: ISS, sub: 'alice' };
-  t.equal(
-    (await runMain(['htcondor-plugin', '--mapfile', file], { stdin: JSON.stringify(payload) })).stdout,
-    'alice@vo.example\n',
-  );
-  t.equal((await runMain(['arc-plugin', '--mapfile', file], { env: arc7Env(payload) })).stdout, 'alice');
-});
+t.test(
+  'a user@domain canonical name: refused unless the domain is allowed; then HTCondor gets both, ARC the user',
+  async (t) => {
+    const dir = scratch({ condor_mapfile: 'SCITOKENS /^https:\\/\\/iss\\.example\\/,(.*)$/ \\1@vo.example\n' });
+    const payload = { iss: ISS, sub: 'alice' };
+    const flags = ['--mapfile', `${dir}/condor_mapfile`];
+    const refused = await runMain(['htcondor-plugin', ...flags], { stdin: JSON.stringify(payload) });
+    t.equal(refused.code, 2, 'vo.example is not UID_DOMAIN');
+    t.equal((await runMain(['arc-plugin', ...flags], { env: arc7Env(payload) })).code, 2, 'nor for ARC');
+    const config = put(
+      dir,
+      'tokenmap.ini',
+      '[rules]\nsource[] = mapfile:condor_mapfile\n[tokens]\ncheck = no\n[identity]\ndomains = vo.example\n',
+    );
+    t.equal(
+      (await runMain(['htcondor-plugin', '--config', config], { stdin: JSON.stringify(payload) })).stdout,
+      'alice@vo.example\n',
+    );
+    t.equal((await runMain(['arc-plugin', '--config', config], { env: arc7Env(payload) })).stdout, 'alice');
+  },
+);
 
 t.test('a degenerate PLUGIN: name is used literally by HTCondor, and refused here', async (t) => {
   const file = put(scratch(), 'condor_mapfile', 'SCITOKENS /^https:\\/\\/iss\\.example\\/,/ PLUGIN:,\n');

@@ -87,6 +87,8 @@ export function assembleClaims(
   raw: Record<string, unknown>,
   hasTimes: boolean,
 ): Claims {
+  // An empty issuer names nobody: no rule can be meant for it, and a decline would let the next plugin try.
+  if (f.iss === '') throw new ClaimsInvalid('the token has an empty iss');
   const scopes = f.scope === undefined ? [] : splitScope(f.scope);
   const validatorScopes = f.validatorScopes ?? (f.scope === undefined ? [] : f.scope.split(/\s+/).filter(Boolean));
   const asserted = [

@@ -31,6 +31,9 @@ export function claimsFromEnv(env: Env): Claims {
     const name = m[1] as string;
     let l = lists.get(name);
     if (!l) lists.set(name, (l = new Map()));
+    // CLAIM_sub_0 and CLAIM_sub_00 name the same element: which one the CE meant is unknowable.
+    if (l.has(Number(m[2])))
+      throw new ClaimsInvalid(`two variables give element ${Number(m[2])} of claim ${JSON.stringify(name)} (${key})`);
     l.set(Number(m[2]), value as string);
   }
   const raw: Record<string, unknown> = Object.create(null);

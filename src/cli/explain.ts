@@ -84,7 +84,7 @@ function renderText(c: Claims, d: Decision): string {
   row('audience', c.audPresent ? c.aud.join(' ') : '(none)');
   row('scopes', c.scopes.join(' '));
   row('wlcg.groups', c.groups.join(' '));
-  rows(
+  row(
     'entitlements',
     c.entitlements.map((e) => `${e.raw}  (${e.fromScope ? 'requested by scope' : e.claim})`),
   );

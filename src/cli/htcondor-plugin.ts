@@ -26,6 +26,9 @@ async function claimsFromInput(io: CliIo, rules: RuleSet, started: number): Prom
   const envIss = io.env.BEARER_TOKEN_0_ISSUER;
   if (envIss !== undefined && envIss !== claims.iss)
     throw new ClaimsInvalid('BEARER_TOKEN_0_ISSUER differs from the payload iss (inconsistent input)');
+  const envSub = io.env.BEARER_TOKEN_0_SUBJECT;
+  if (envSub !== undefined && envSub !== claims.sub)
+    throw new ClaimsInvalid('BEARER_TOKEN_0_SUBJECT differs from the payload sub (inconsistent input)');
   return claims;
 }
 

@@ -51,6 +51,19 @@ export interface Settings {
   readonly fileMax?: number;
 }
 
+/** Where the local account database is: what the system-account refusal reads. */
+export interface AccountFiles {
+  readonly passwd: string;
+  readonly group: string;
+  readonly loginDefs: string;
+}
+
+export const DEFAULT_ACCOUNT_FILES: AccountFiles = Object.freeze({
+  passwd: '/etc/passwd',
+  group: '/etc/group',
+  loginDefs: '/etc/login.defs',
+});
+
 /** A rule source: a map file, or a policy file or directory of `*.ini` policy files. */
 export interface SourceRef {
   readonly kind: 'mapfile' | 'policy';
@@ -72,7 +85,16 @@ export interface SiteConfig {
     /** SEC_SCITOKENS_PLUGIN_NAMES: what PLUGIN:* means. */
     readonly pluginNames: readonly string[];
   };
-  readonly identity: { readonly safePattern: string; readonly deny: readonly string[] };
+  readonly identity: {
+    readonly safePattern: string;
+    readonly deny: readonly string[];
+    /** Domains allowed besides uid_domain. */
+    readonly domains: readonly string[];
+    /** System accounts and groups opted back in. */
+    readonly allowSystem: readonly string[];
+    /** The local account database (absolute paths). */
+    readonly accountFiles: AccountFiles;
+  };
   readonly audience: {
     readonly accept: readonly string[];
     readonly wlcgAny: boolean;
@@ -183,7 +205,17 @@ export function parseSiteConfig(text: string, file: string): SiteConfig {
       pluginNames:
         typeof htcondor.plugin_names === 'string' ? htcondor.plugin_names.split(/[,\s]+/).filter(Boolean) : [],
     },
-    identity: { safePattern, deny: words(identity.deny) },
+    identity: {
+      safePattern,
+      deny: words(identity.deny),
+      domains: words(identity.domains),
+      allowSystem: words(identity.allow_system),
+      accountFiles: {
+        passwd: abs((identity.passwd as string | undefined) ?? DEFAULT_ACCOUNT_FILES.passwd),
+        group: abs((identity.group as string | undefined) ?? DEFAULT_ACCOUNT_FILES.group),
+        loginDefs: abs((identity.login_defs as string | undefined) ?? DEFAULT_ACCOUNT_FILES.loginDefs),
+      },
+    },
     audience: {
       accept: words(audience.accept),
       wlcgAny: yes(audience.wlcg_any, false),

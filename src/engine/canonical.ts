@@ -2,16 +2,20 @@
  * What HTCondor does with the canonical name a map file gives (htcondor-mapfile.md §12.3): `PLUGIN:<names>`
  * hands over to those plugins (here: the policies configured for them), `banned.htcondor.org` and
  * `@unmapped` are refusals, anything else is kept to its first 255 bytes and split into user@domain.
+ * tokenmap decides bans on the whole name, before the cut (so a long `\1` cannot cut a ban away), refuses
+ * a name the cut would change, and checks the whole identity: user and domain.
  */
-import { binaryFromText, bytesFromBinary } from '../bytes.js';
+import { asciiLower, binaryFromText, bytesFromBinary } from '../bytes.js';
 import type { ErrorCode } from '../errors.js';
 import { formatPos, type SourcePos } from '../errors.js';
 import type { CompiledPolicies } from '../policy/compile.js';
 import type { Decision } from './decision.js';
-import { accountRefusal } from './identity.js';
+import { accountRefusal, domainRefusal } from './identity.js';
 import type { RuleSet } from './rule-set.js';
 
 export const BANNED_DOMAIN = 'banned.htcondor.org';
+/** HTCondor copies a canonical name into a 256-byte buffer. */
+export const CANONICAL_MAX = 255;
 /** The identity HTCondor is left with when every plugin declines. */
 export const HTCONDOR_UNMAPPED = 'scitokens@unmapped';
 
@@ -31,7 +35,7 @@ export interface Outcomes {
  * `@`; without one the domain is UID_DOMAIN.
  */
 export function splitCanonical(canonical: string, uidDomain: string): { user: string; domain: string } {
-  const bytes = bytesFromBinary(binaryFromText(canonical)).subarray(0, 255);
+  const bytes = bytesFromBinary(binaryFromText(canonical)).subarray(0, CANONICAL_MAX);
   const kept = bytes.toString('utf8');
   const at = kept.lastIndexOf('@');
   return at < 0 ? { user: kept, domain: uidDomain } : { user: kept.slice(0, at), domain: kept.slice(at + 1) };
@@ -43,12 +47,21 @@ export function decideCanonical(canonical: string, pos: SourcePos, label: string
     const d = plugins(canonical, pos, label, o);
     if (d) return d;
   }
-  const { user, domain } = splitCanonical(canonical, o.rules.uidDomain);
   const where = formatPos(pos);
-  if (domain === BANNED_DOMAIN) return o.error('BANNED', `banned by ${where} (${user}@${domain})`, where);
-  if (domain === 'unmapped')
-    return o.error('BANNED', `${where} maps to ${user}@unmapped, which HTCondor-CE denies`, where);
-  const refusal = accountRefusal(user, o.rules.identity);
+  const at = canonical.lastIndexOf('@');
+  const whole = asciiLower(at < 0 ? '' : canonical.slice(at + 1));
+  if (whole === BANNED_DOMAIN) return o.error('BANNED', `banned by ${where} (${canonical})`, where);
+  if (whole === 'unmapped') return o.error('BANNED', `${where} maps to ${canonical}, which HTCondor-CE denies`, where);
+  const bytes = Buffer.byteLength(canonical);
+  if (bytes > CANONICAL_MAX)
+    return o.error(
+      'UNSAFE_IDENTITY',
+      `the canonical name of ${where} is ${bytes} bytes; HTCondor keeps only the first ${CANONICAL_MAX}, ` +
+        'which would change the identity',
+      where,
+    );
+  const { user, domain } = splitCanonical(canonical, o.rules.uidDomain);
+  const refusal = domainRefusal(domain, o.rules.identity) ?? accountRefusal(user, o.rules.identity);
   if (refusal) return o.error('UNSAFE_IDENTITY', `${refusal}; map file line ${where}`, where);
   return o.mapped(user, undefined, domain, where);
 }

@@ -17,7 +17,7 @@ import { firstMatch, type CompiledPolicies } from '../policy/compile.js';
 import type { PolicyRule } from '../policy/parse.js';
 import { decideCanonical, HTCONDOR_UNMAPPED, type Outcomes } from './canonical.js';
 import type { Decision, TokenSummary } from './decision.js';
-import { accountRefusal, arcAnswer, ceIdentities, htcondorAnswer, type Ce } from './identity.js';
+import { accountRefusal, arcAnswer, ceIdentities, groupRefusal, htcondorAnswer, type Ce } from './identity.js';
 import type { Accounts, PoolAnswer } from '../accounts/accounts.js';
 import { describeBan, findBan } from '../accounts/ban-list.js';
 import type { PoolDef } from '../accounts/pool-def.js';
@@ -157,8 +157,7 @@ class Evaluation implements Outcomes {
     if ('pool' in result) return this.fromPool(result.pool, where, label);
     const identity = this.rules.identity;
     const refusal =
-      accountRefusal(result.account, identity) ??
-      (result.group ? accountRefusal(result.group, identity, 'group') : null);
+      accountRefusal(result.account, identity) ?? (result.group ? groupRefusal(result.group, identity) : null);
     if (refusal) return this.error('UNSAFE_IDENTITY', `${refusal}; rule ${where}`, where);
     return this.mapped(result.account, result.group, this.rules.uidDomain, where);
   }
@@ -209,7 +208,7 @@ class Evaluation implements Outcomes {
     this.step(source, 'matched', `${a.account}: ${what}`, pool.pos);
     const refusal =
       accountRefusal(a.account, this.rules.identity) ??
-      (pool.group ? accountRefusal(pool.group, this.rules.identity) : null);
+      (pool.group ? groupRefusal(pool.group, this.rules.identity) : null);
     if (refusal) return this.error('UNSAFE_IDENTITY', `${refusal}; pool ${name} (${label})`, where);
     const d = this.mapped(a.account, pool.group, this.rules.uidDomain, where);
     return d.result === 'mapped' ? { ...d, lease: { pool: name, event, holder: a.holder, previous } } : d;

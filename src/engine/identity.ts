@@ -1,9 +1,13 @@
 /**
- * Identities as each CE sees them, and the account-name safety net: whatever a substitution or a claim
- * produced, an account is emitted only if it matches the safe pattern and is not denied (root never is),
- * and a CE is handed only an identity its own parsing of our output keeps whole.
+ * Identities as each CE sees them, and the identity boundary: whatever a substitution or a claim
+ * produced, the whole identity is checked. An account is emitted only if it is plain printable ASCII,
+ * matches the safe pattern, is not denied (root never is) and is no system account; a group likewise; a
+ * domain only if it is UID_DOMAIN or one of `[identity] domains`; and a CE is handed only an identity its
+ * own parsing of our output keeps whole.
  */
+import { asciiLower, clip } from '../bytes.js';
 import { DEFAULT_SAFE_PATTERN } from '../config/config.js';
+import { accountDb, systemAccountRefusal, systemGroupRefusal, type AccountDb } from './system-accounts.js';
 
 export const ALWAYS_DENIED = ['root'];
 
@@ -13,32 +17,79 @@ export type Ce = 'htcondor' | 'arc';
 export interface IdentityPolicy {
   readonly safe: RegExp;
   readonly deny: ReadonlySet<string>;
+  /** The domains an HTCondor identity may have, lower-cased: UID_DOMAIN and `[identity] domains`. */
+  readonly domains: ReadonlySet<string>;
+  /** The local account database and `[identity] allow_system`, for the system-account refusal. */
+  readonly accounts: AccountDb;
 }
 
-export function identityPolicy(pattern = DEFAULT_SAFE_PATTERN, deny: readonly string[] = []): IdentityPolicy {
-  return { safe: new RegExp(pattern), deny: new Set([...ALWAYS_DENIED, ...deny]) };
+export interface IdentityOptions {
+  pattern?: string;
+  deny?: readonly string[];
+  /** UID_DOMAIN, always allowed. */
+  uidDomain: string;
+  domains?: readonly string[];
+  accounts?: AccountDb;
+}
+
+/** A name in a message: quoted, and short (a `\1` can make it 255 bytes). */
+const show = (name: string) => clip(JSON.stringify(name), 80);
+
+export function identityPolicy(o: IdentityOptions): IdentityPolicy {
+  return {
+    safe: new RegExp(o.pattern ?? DEFAULT_SAFE_PATTERN),
+    deny: new Set([...ALWAYS_DENIED, ...(o.deny ?? [])]),
+    domains: new Set([o.uidDomain, ...(o.domains ?? [])].map(asciiLower)),
+    accounts: o.accounts ?? accountDb('', '', ''),
+  };
+}
+
+/**
+ * Checked before the site pattern, so that a permissive pattern cannot let these through: anything but
+ * printable ASCII (control bytes, NUL, whitespace, UTF-8), the separators of the CEs' formats and of
+ * paths (`,` `:` `/` `@`), a leading `-` or `*`, and `__proto__`.
+ */
+function unsafeName(kind: string, name: string): string | null {
+  if (name === '' || /[^\x21-\x7e]|[/:,@]/.test(name) || name.startsWith('-') || name.startsWith('*'))
+    return (
+      `${kind} name ${show(name)} is unsafe (empty, not printable ASCII, whitespace, ` +
+      `'/', ':', ',', '@', or a leading '-' or '*')`
+    );
+  if (name === '__proto__') return `${kind} name "__proto__" is refused`;
+  return null;
+}
+
+/** The checks a user and a group share, then the system-account check of their kind. */
+function nameRefusal(
+  kind: 'account' | 'group',
+  name: string,
+  p: IdentityPolicy,
+  system: (name: string, db: IdentityPolicy['accounts']) => string | null,
+): string | null {
+  const unsafe = unsafeName(kind, name);
+  if (unsafe) return unsafe;
+  if (p.deny.has(name)) return `${kind} ${show(name)} is denied by the identity policy`;
+  if (!p.safe.test(name)) return `${kind} name ${show(name)} does not match the safe pattern ${p.safe.source}`;
+  return system(name, p.accounts);
 }
 
 /** null when the account (or, with `kind` 'group', the group) may be emitted, else why not. */
-export function accountRefusal(
-  account: string,
-  p: IdentityPolicy,
-  kind: 'account' | 'group' = 'account',
-): string | null {
-  // Checked before the site pattern, so that a permissive pattern cannot let these through.
-  if (
-    account === '' ||
-    /[\u0000-\u001f\u007f/:,\s]/.test(account) ||
-    account.startsWith('-') ||
-    account.startsWith('*')
-  )
+export const accountRefusal = (account: string, p: IdentityPolicy, kind: 'account' | 'group' = 'account') =>
+  kind === 'group' ? groupRefusal(account, p) : nameRefusal('account', account, p, systemAccountRefusal);
+
+/** null when the group (ARC's `user:group`) may be emitted, else why not. */
+export const groupRefusal = (group: string, p: IdentityPolicy): string | null =>
+  nameRefusal('group', group, p, systemGroupRefusal);
+
+/** null when an HTCondor identity may have this domain (compared case-insensitively), else why not. */
+export function domainRefusal(domain: string, p: IdentityPolicy): string | null {
+  if (domain === '' || /[^\x21-\x7e]/.test(domain))
+    return `domain ${show(domain)} is unsafe (empty, control bytes, whitespace or not ASCII)`;
+  if (!p.domains.has(asciiLower(domain)))
     return (
-      `${kind} name ${JSON.stringify(account)} is unsafe ` +
-      `(empty, control characters, whitespace, '/', ':', ',', or a leading '-' or '*')`
+      `domain ${show(domain)} is neither UID_DOMAIN nor one of [identity] domains ` +
+      `(${[...p.domains].join(' ')}): it could name another identity, such as a daemon's`
     );
-  if (p.deny.has(account)) return `${kind} ${JSON.stringify(account)} is denied by the identity policy`;
-  if (!p.safe.test(account))
-    return `${kind} name ${JSON.stringify(account)} does not match the safe pattern ${p.safe.source}`;
   return null;
 }
 
@@ -65,7 +116,7 @@ export function htcondorAnswer(identity: string, uidDomain: string): Answer {
   if (!out || /[,\s]/.test(out) || out.startsWith('PLUGIN:'))
     return {
       ok: false,
-      refusal: `identity ${JSON.stringify(out)} cannot be handed to HTCondor (empty, comma, whitespace, or PLUGIN:)`,
+      refusal: `identity ${show(out)} cannot be handed to HTCondor (empty, comma, whitespace, or PLUGIN:)`,
     };
   return { ok: true, text: out + '\n' };
 }
@@ -81,6 +132,6 @@ export function arcAnswer(identity: string): Answer {
     Buffer.byteLength(identity) > ARC_MAX_OUTPUT ||
     identity.split(':').length > 2
   )
-    return { ok: false, refusal: `identity ${JSON.stringify(identity)} cannot be handed to ARC` };
+    return { ok: false, refusal: `identity ${show(identity)} cannot be handed to ARC` };
   return { ok: true, text: identity };
 }

@@ -5,16 +5,20 @@
  * it read, which is what `serve` watches to rebuild it and what `check` walks.
  */
 import {
+  DEFAULT_ACCOUNT_FILES,
   DEFAULT_DEADLINE_S,
   DEFAULT_REGEX_BUDGET_S,
   DEFAULT_STDIN_MAX,
   DEFAULT_UID_DOMAIN,
+  type AccountFiles,
   type Settings,
   type SiteConfig,
   type SourceRef,
 } from '../config/config.js';
-import { formatPos } from '../errors.js';
+import { binaryFromBytes, binaryFromText, textFromBinary } from '../bytes.js';
+import { formatPos, systemErrorText, TokenmapError } from '../errors.js';
 import type { FileReader } from '../io/reader.js';
+import { methodTable } from '../mapfile/lookup.js';
 import { loadMapSource, type MapSource } from '../mapfile/map-source.js';
 import type { AudiencePolicy } from '../policy/audience.js';
 import { compilePolicies, type CompiledPolicies } from '../policy/compile.js';
@@ -24,6 +28,7 @@ import type { PoolDef } from '../accounts/pool-def.js';
 import { identityPolicy, type IdentityPolicy } from './identity.js';
 import { collectPools } from './pools.js';
 import { arc6AudienceNote } from './arc6-audience.js';
+import { accountDb, type AccountDb } from './system-accounts.js';
 
 export type RuleSource =
   | { readonly kind: 'mapfile'; readonly label: string; readonly map: MapSource }
@@ -109,6 +114,25 @@ function loader(reader: FileReader): Loader {
   };
 }
 
+/**
+ * The local account database the system-account refusal reads: a missing file is empty (a container may
+ * have no login.defs), one that exists but cannot be read fails closed.
+ */
+function readAccountDb(reader: FileReader, files: AccountFiles, allow: readonly string[]): AccountDb {
+  const text = (path: string) => {
+    try {
+      return textFromBinary(binaryFromBytes(reader.read(binaryFromText(path))));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw new TokenmapError('ACCOUNT_DB_UNREADABLE', `cannot read the account database (${systemErrorText(e)})`, {
+        file: path,
+        line: 0,
+      });
+    }
+  };
+  return accountDb(text(files.passwd), text(files.group), text(files.loginDefs), allow);
+}
+
 const NO_AUDIENCE: RuleSet['audience'] = Object.freeze({
   accept: [],
   wlcgAny: false,
@@ -123,7 +147,26 @@ const NO_AUDIENCE: RuleSet['audience'] = Object.freeze({
  * invalid files are typed errors naming FILE:LINE; warnings become the RuleSet's notes.
  */
 export function buildRuleSet(input: RuleSetInput, reader: FileReader): RuleSet {
-  return Object.freeze('config' in input ? fromConfig(input, reader) : fromFlags(input, reader));
+  const rules = Object.freeze('config' in input ? fromConfig(input, reader) : fromFlags(input, reader));
+  if (!holdsRules(rules))
+    throw new TokenmapError(
+      'NO_RULES',
+      `${rules.origin}: the rule sources hold no SCITOKENS map line and no policy rule; ` +
+        'every token would be declined, so no decision is made (fail closed)',
+    );
+  return rules;
+}
+
+/** Whether any source or plugin can map a token at all. */
+function holdsRules(r: RuleSet): boolean {
+  const policies = (p: CompiledPolicies | null) => (p?.rules.length ?? 0) > 0;
+  return (
+    r.sources.some((s) =>
+      s.kind === 'mapfile' ? (methodTable(s.map.map, 'SCITOKENS')?.entries.length ?? 0) > 0 : policies(s.policies),
+    ) ||
+    [...r.plugins.values()].some(policies) ||
+    policies(r.anyPlugin)
+  );
 }
 
 function fromFlags(input: Extract<RuleSetInput, { flags: unknown }>, reader: FileReader): RuleSet {
@@ -135,7 +178,10 @@ function fromFlags(input: Extract<RuleSetInput, { flags: unknown }>, reader: Fil
     allPolicyFiles.push(...files);
     return { kind: 'policy', label: s.path, policies: compilePolicies(s.path, files) };
   });
-  const identity = identityPolicy();
+  const identity = identityPolicy({
+    uidDomain: input.uidDomain ?? DEFAULT_UID_DOMAIN,
+    accounts: readAccountDb(reader, DEFAULT_ACCOUNT_FILES, []),
+  });
   return {
     sources: Object.freeze(sources),
     plugins: new Map(),
@@ -177,7 +223,13 @@ function fromConfig(input: Extract<RuleSetInput, { config: unknown }>, reader: F
   const plugins = new Map<string, CompiledPolicies>();
   for (const p of c.plugins)
     plugins.set(p.name.toUpperCase(), compilePolicies(`plugin ${p.name}`, p.policies.flatMap(read)));
-  const identity = identityPolicy(c.identity.safePattern, c.identity.deny);
+  const identity = identityPolicy({
+    pattern: c.identity.safePattern,
+    deny: c.identity.deny,
+    uidDomain: input.uidDomain ?? c.htcondor.uidDomain,
+    domains: c.identity.domains,
+    accounts: readAccountDb(reader, c.identity.accountFiles, c.identity.allowSystem),
+  });
   const a = c.audience;
   const enforce = a.accept.length > 0 || a.wlcgAny || a.scitokensAny;
   if (!enforce)

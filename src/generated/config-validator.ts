@@ -4,7 +4,7 @@ import __req0 from 'ajv/dist/runtime/ucs2length.js';
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}},"^pool [A-Za-z0-9_-]+$":{"description":"Pool accounts, as in a policy file (lease_dir relative to this file)","type":"object","additionalProperties":false,"required":["accounts","lease_dir"],"properties":{"accounts":{"type":"string","pattern":"^\\S+([ ,]+\\S+)*$"},"group":{"type":"string","pattern":"^[^\\s:]+$"},"lease_dir":{"type":"string","minLength":1},"lease_days":{"type":"string","pattern":"^[0-9]+$"},"key":{"type":"string","pattern":"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"},"arc6_unchecked":{"$ref":"#/$defs/bool"}}},"tokens":{"description":"Token checks, and verification (README: [tokens]); values and bounds are checked with the line named","type":"object","additionalProperties":false,"properties":{"skew":{"type":"string","pattern":"^[0-9]+$"}},"patternProperties":{"^(check|system_jwks_cache)$":{"$ref":"#/$defs/bool"},"^(trust|jwks)$":{"$ref":"#/$defs/paths"},"^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$":{"type":"string","minLength":1}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"bans":{"description":"Ban lists, read on every decision","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"$ref":"#/$defs/paths"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}},"^pool [A-Za-z0-9_-]+$":{"description":"Pool accounts, as in a policy file (lease_dir relative to this file)","type":"object","additionalProperties":false,"required":["accounts","lease_dir"],"properties":{"accounts":{"type":"string","pattern":"^\\S+([ ,]+\\S+)*$"},"group":{"type":"string","pattern":"^[^\\s:]+$"},"lease_dir":{"type":"string","minLength":1},"lease_days":{"type":"string","pattern":"^[0-9]+$"},"key":{"type":"string","pattern":"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"},"arc6_unchecked":{"$ref":"#/$defs/bool"}}},"tokens":{"description":"Token checks, and verification (README: [tokens]); values and bounds are checked with the line named","type":"object","additionalProperties":false,"properties":{"skew":{"type":"string","pattern":"^[0-9]+$"}},"patternProperties":{"^(check|system_jwks_cache)$":{"$ref":"#/$defs/bool"},"^(trust|jwks)$":{"$ref":"#/$defs/paths"},"^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$":{"type":"string","minLength":1}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"},"domains":{"description":"Domains an HTCondor identity may have besides uid_domain (space-separated)","$ref":"#/$defs/list"},"allow_system":{"description":"System accounts and groups that may be emitted after all (space-separated)","$ref":"#/$defs/list"},"passwd":{"description":"The account database (default /etc/passwd)","type":"string","minLength":1},"group":{"description":"The group database (default /etc/group)","type":"string","minLength":1},"login_defs":{"description":"Where the system uid and gid ranges are (default /etc/login.defs)","type":"string","minLength":1}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"bans":{"description":"Ban lists, read on every decision","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"$ref":"#/$defs/paths"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"},"regex_budget":{"description":"Seconds one evaluation may spend matching before it fails closed, like PCRE2's match limit (default 0.2)","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"file_max":{"description":"The largest map, policy or configuration file read, in bytes (default 16777216)","type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};
 const schema32 = {"type":"string","pattern":"^(mapfile|policy):.+$"};
 const schema34 = {"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]};
 const schema35 = {"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"};
@@ -18,10 +18,10 @@ const pattern11 = new RegExp("^(check|system_jwks_cache)$", "u");
 const pattern12 = new RegExp("^(trust|jwks)$", "u");
 const pattern13 = new RegExp("^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$", "u");
 const pattern14 = new RegExp("^[0-9]+$", "u");
-const pattern19 = new RegExp("^[0-9]+(\\.[0-9]+)?$", "u");
-const pattern23 = new RegExp("^\\S+([ ,]+\\S+)*$", "u");
-const pattern24 = new RegExp("^[^\\s:]+$", "u");
-const pattern26 = new RegExp("^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$", "u");
+const pattern21 = new RegExp("^[0-9]+(\\.[0-9]+)?$", "u");
+const pattern27 = new RegExp("^\\S+([ ,]+\\S+)*$", "u");
+const pattern28 = new RegExp("^[^\\s:]+$", "u");
+const pattern30 = new RegExp("^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$", "u");
 const func1 = __req0.default;
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -953,7 +953,7 @@ if(data.identity !== undefined){
 let data20 = data.identity;
 if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
 for(const key8 in data20){
-if(!((key8 === "safe_pattern") || (key8 === "deny"))){
+if(!(((((((key8 === "safe_pattern") || (key8 === "deny")) || (key8 === "domains")) || (key8 === "allow_system")) || (key8 === "passwd")) || (key8 === "group")) || (key8 === "login_defs"))){
 const err58 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err58];
@@ -1014,9 +1014,11 @@ vErrors.push(err62);
 errors++;
 }
 }
-}
-else {
-const err63 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data20.domains !== undefined){
+let data23 = data20.domains;
+if(typeof data23 === "string"){
+if(!pattern9.test(data23)){
+const err63 = {instancePath:instancePath+"/identity/domains",schemaPath:"#/$defs/list/pattern",keyword:"pattern",params:{pattern: "^\\S+([ \\t]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ \\t]+\\S+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1026,12 +1028,8 @@ vErrors.push(err63);
 errors++;
 }
 }
-if(data.audit !== undefined){
-let data23 = data.audit;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-for(const key9 in data23){
-if(!(key9 === "log")){
-const err64 = {instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+else {
+const err64 = {instancePath:instancePath+"/identity/domains",schemaPath:"#/$defs/list/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1041,11 +1039,11 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data23.log !== undefined){
-let data24 = data23.log;
+if(data20.allow_system !== undefined){
+let data24 = data20.allow_system;
 if(typeof data24 === "string"){
-if(func1(data24) < 1){
-const err65 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!pattern9.test(data24)){
+const err65 = {instancePath:instancePath+"/identity/allow_system",schemaPath:"#/$defs/list/pattern",keyword:"pattern",params:{pattern: "^\\S+([ \\t]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ \\t]+\\S+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1056,7 +1054,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err66 = {instancePath:instancePath+"/identity/allow_system",schemaPath:"#/$defs/list/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1066,9 +1064,11 @@ vErrors.push(err66);
 errors++;
 }
 }
-}
-else {
-const err67 = {instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data20.passwd !== undefined){
+let data25 = data20.passwd;
+if(typeof data25 === "string"){
+if(func1(data25) < 1){
+const err67 = {instancePath:instancePath+"/identity/passwd",schemaPath:"#/properties/identity/properties/passwd/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1078,11 +1078,8 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data.bans !== undefined){
-let data25 = data.bans;
-if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
-if(data25.file === undefined){
-const err68 = {instancePath:instancePath+"/bans",schemaPath:"#/properties/bans/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+else {
+const err68 = {instancePath:instancePath+"/identity/passwd",schemaPath:"#/properties/identity/properties/passwd/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1091,9 +1088,12 @@ vErrors.push(err68);
 }
 errors++;
 }
-for(const key10 in data25){
-if(!(key10 === "file")){
-const err69 = {instancePath:instancePath+"/bans",schemaPath:"#/properties/bans/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+}
+if(data20.group !== undefined){
+let data26 = data20.group;
+if(typeof data26 === "string"){
+if(func1(data26) < 1){
+const err69 = {instancePath:instancePath+"/identity/group",schemaPath:"#/properties/identity/properties/group/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1103,15 +1103,8 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data25.file !== undefined){
-let data26 = data25.file;
-const _errs102 = errors;
-let valid32 = false;
-let passing7 = null;
-const _errs103 = errors;
-if(typeof data26 === "string"){
-if(func1(data26) < 1){
-const err70 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err70 = {instancePath:instancePath+"/identity/group",schemaPath:"#/properties/identity/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1121,8 +1114,11 @@ vErrors.push(err70);
 errors++;
 }
 }
-else {
-const err71 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data20.login_defs !== undefined){
+let data27 = data20.login_defs;
+if(typeof data27 === "string"){
+if(func1(data27) < 1){
+const err71 = {instancePath:instancePath+"/identity/login_defs",schemaPath:"#/properties/identity/properties/login_defs/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1131,15 +1127,9 @@ vErrors.push(err71);
 }
 errors++;
 }
-var _valid7 = _errs103 === errors;
-if(_valid7){
-valid32 = true;
-passing7 = 0;
 }
-const _errs105 = errors;
-if(Array.isArray(data26)){
-if(data26.length < 1){
-const err72 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+else {
+const err72 = {instancePath:instancePath+"/identity/login_defs",schemaPath:"#/properties/identity/properties/login_defs/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1148,12 +1138,10 @@ vErrors.push(err72);
 }
 errors++;
 }
-const len2 = data26.length;
-for(let i2=0; i2<len2; i2++){
-let data27 = data26[i2];
-if(typeof data27 === "string"){
-if(func1(data27) < 1){
-const err73 = {instancePath:instancePath+"/bans/file/" + i2,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1163,8 +1151,12 @@ vErrors.push(err73);
 errors++;
 }
 }
-else {
-const err74 = {instancePath:instancePath+"/bans/file/" + i2,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.audit !== undefined){
+let data28 = data.audit;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+for(const key9 in data28){
+if(!(key9 === "log")){
+const err74 = {instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1174,9 +1166,11 @@ vErrors.push(err74);
 errors++;
 }
 }
-}
-else {
-const err75 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data28.log !== undefined){
+let data29 = data28.log;
+if(typeof data29 === "string"){
+if(func1(data29) < 1){
+const err75 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1185,19 +1179,9 @@ vErrors.push(err75);
 }
 errors++;
 }
-var _valid7 = _errs105 === errors;
-if(_valid7 && valid32){
-valid32 = false;
-passing7 = [passing7, 1];
 }
 else {
-if(_valid7){
-valid32 = true;
-passing7 = 1;
-}
-}
-if(!valid32){
-const err76 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf"};
+const err76 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1206,21 +1190,10 @@ vErrors.push(err76);
 }
 errors++;
 }
-else {
-errors = _errs102;
-if(vErrors !== null){
-if(_errs102){
-vErrors.length = _errs102;
-}
-else {
-vErrors = null;
-}
-}
-}
 }
 }
 else {
-const err77 = {instancePath:instancePath+"/bans",schemaPath:"#/properties/bans/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err77 = {instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1230,12 +1203,11 @@ vErrors.push(err77);
 errors++;
 }
 }
-if(data.limits !== undefined){
-let data28 = data.limits;
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-for(const key11 in data28){
-if(!((key11 === "deadline") || (key11 === "stdin_max"))){
-const err78 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(data.bans !== undefined){
+let data30 = data.bans;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.file === undefined){
+const err78 = {instancePath:instancePath+"/bans",schemaPath:"#/properties/bans/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1244,12 +1216,9 @@ vErrors.push(err78);
 }
 errors++;
 }
-}
-if(data28.deadline !== undefined){
-let data29 = data28.deadline;
-if(typeof data29 === "string"){
-if(!pattern19.test(data29)){
-const err79 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
+for(const key10 in data30){
+if(!(key10 === "file")){
+const err79 = {instancePath:instancePath+"/bans",schemaPath:"#/properties/bans/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1259,8 +1228,15 @@ vErrors.push(err79);
 errors++;
 }
 }
-else {
-const err80 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.file !== undefined){
+let data31 = data30.file;
+const _errs114 = errors;
+let valid34 = false;
+let passing7 = null;
+const _errs115 = errors;
+if(typeof data31 === "string"){
+if(func1(data31) < 1){
+const err80 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1270,11 +1246,8 @@ vErrors.push(err80);
 errors++;
 }
 }
-if(data28.stdin_max !== undefined){
-let data30 = data28.stdin_max;
-if(typeof data30 === "string"){
-if(!pattern14.test(data30)){
-const err81 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+else {
+const err81 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1283,9 +1256,15 @@ vErrors.push(err81);
 }
 errors++;
 }
+var _valid7 = _errs115 === errors;
+if(_valid7){
+valid34 = true;
+passing7 = 0;
 }
-else {
-const err82 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const _errs117 = errors;
+if(Array.isArray(data31)){
+if(data31.length < 1){
+const err82 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1294,10 +1273,12 @@ vErrors.push(err82);
 }
 errors++;
 }
-}
-}
-else {
-const err83 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const len2 = data31.length;
+for(let i2=0; i2<len2; i2++){
+let data32 = data31[i2];
+if(typeof data32 === "string"){
+if(func1(data32) < 1){
+const err83 = {instancePath:instancePath+"/bans/file/" + i2,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1307,12 +1288,8 @@ vErrors.push(err83);
 errors++;
 }
 }
-for(const key12 in data){
-if(pattern4.test(key12)){
-let data31 = data[key12];
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-if(data31.policy === undefined){
-const err84 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "policy"},message:"must have required property '"+"policy"+"'"};
+else {
+const err84 = {instancePath:instancePath+"/bans/file/" + i2,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1321,9 +1298,10 @@ vErrors.push(err84);
 }
 errors++;
 }
-for(const key13 in data31){
-if(!(key13 === "policy")){
-const err85 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+}
+}
+else {
+const err85 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1332,16 +1310,19 @@ vErrors.push(err85);
 }
 errors++;
 }
+var _valid7 = _errs117 === errors;
+if(_valid7 && valid34){
+valid34 = false;
+passing7 = [passing7, 1];
 }
-if(data31.policy !== undefined){
-let data32 = data31.policy;
-const _errs121 = errors;
-let valid39 = false;
-let passing8 = null;
-const _errs122 = errors;
-if(typeof data32 === "string"){
-if(func1(data32) < 1){
-const err86 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+if(_valid7){
+valid34 = true;
+passing7 = 1;
+}
+}
+if(!valid34){
+const err86 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1350,9 +1331,21 @@ vErrors.push(err86);
 }
 errors++;
 }
+else {
+errors = _errs114;
+if(vErrors !== null){
+if(_errs114){
+vErrors.length = _errs114;
 }
 else {
-const err87 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err87 = {instancePath:instancePath+"/bans",schemaPath:"#/properties/bans/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1361,15 +1354,13 @@ vErrors.push(err87);
 }
 errors++;
 }
-var _valid8 = _errs122 === errors;
-if(_valid8){
-valid39 = true;
-passing8 = 0;
 }
-const _errs124 = errors;
-if(Array.isArray(data32)){
-if(data32.length < 1){
-const err88 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(data.limits !== undefined){
+let data33 = data.limits;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+for(const key11 in data33){
+if(!((((key11 === "deadline") || (key11 === "stdin_max")) || (key11 === "regex_budget")) || (key11 === "file_max"))){
+const err88 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1378,12 +1369,12 @@ vErrors.push(err88);
 }
 errors++;
 }
-const len3 = data32.length;
-for(let i3=0; i3<len3; i3++){
-let data33 = data32[i3];
-if(typeof data33 === "string"){
-if(func1(data33) < 1){
-const err89 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data33.deadline !== undefined){
+let data34 = data33.deadline;
+if(typeof data34 === "string"){
+if(!pattern21.test(data34)){
+const err89 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1394,7 +1385,7 @@ errors++;
 }
 }
 else {
-const err90 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err90 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1404,9 +1395,11 @@ vErrors.push(err90);
 errors++;
 }
 }
-}
-else {
-const err91 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data33.stdin_max !== undefined){
+let data35 = data33.stdin_max;
+if(typeof data35 === "string"){
+if(!pattern14.test(data35)){
+const err91 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1415,19 +1408,9 @@ vErrors.push(err91);
 }
 errors++;
 }
-var _valid8 = _errs124 === errors;
-if(_valid8 && valid39){
-valid39 = false;
-passing8 = [passing8, 1];
 }
 else {
-if(_valid8){
-valid39 = true;
-passing8 = 1;
-}
-}
-if(!valid39){
-const err92 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf"};
+const err92 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1436,21 +1419,12 @@ vErrors.push(err92);
 }
 errors++;
 }
-else {
-errors = _errs121;
-if(vErrors !== null){
-if(_errs121){
-vErrors.length = _errs121;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err93 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data33.regex_budget !== undefined){
+let data36 = data33.regex_budget;
+if(typeof data36 === "string"){
+if(!pattern21.test(data36)){
+const err93 = {instancePath:instancePath+"/limits/regex_budget",schemaPath:"#/properties/limits/properties/regex_budget/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1460,13 +1434,8 @@ vErrors.push(err93);
 errors++;
 }
 }
-}
-for(const key14 in data){
-if(pattern5.test(key14)){
-let data34 = data[key14];
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-if(data34.accounts === undefined){
-const err94 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "accounts"},message:"must have required property '"+"accounts"+"'"};
+else {
+const err94 = {instancePath:instancePath+"/limits/regex_budget",schemaPath:"#/properties/limits/properties/regex_budget/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1475,8 +1444,12 @@ vErrors.push(err94);
 }
 errors++;
 }
-if(data34.lease_dir === undefined){
-const err95 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "lease_dir"},message:"must have required property '"+"lease_dir"+"'"};
+}
+if(data33.file_max !== undefined){
+let data37 = data33.file_max;
+if(typeof data37 === "string"){
+if(!pattern14.test(data37)){
+const err95 = {instancePath:instancePath+"/limits/file_max",schemaPath:"#/properties/limits/properties/file_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1485,9 +1458,9 @@ vErrors.push(err95);
 }
 errors++;
 }
-for(const key15 in data34){
-if(!(((((key15 === "accounts") || (key15 === "group")) || (key15 === "lease_dir")) || (key15 === "lease_days")) || (key15 === "key"))){
-const err96 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+}
+else {
+const err96 = {instancePath:instancePath+"/limits/file_max",schemaPath:"#/properties/limits/properties/file_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1497,11 +1470,9 @@ vErrors.push(err96);
 errors++;
 }
 }
-if(data34.accounts !== undefined){
-let data35 = data34.accounts;
-if(typeof data35 === "string"){
-if(!pattern23.test(data35)){
-const err97 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/pattern",keyword:"pattern",params:{pattern: "^\\S+([ ,]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ ,]+\\S+)*$"+"\""};
+}
+else {
+const err97 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1511,8 +1482,12 @@ vErrors.push(err97);
 errors++;
 }
 }
-else {
-const err98 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key12 in data){
+if(pattern4.test(key12)){
+let data38 = data[key12];
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
+if(data38.policy === undefined){
+const err98 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "policy"},message:"must have required property '"+"policy"+"'"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1521,12 +1496,9 @@ vErrors.push(err98);
 }
 errors++;
 }
-}
-if(data34.group !== undefined){
-let data36 = data34.group;
-if(typeof data36 === "string"){
-if(!pattern24.test(data36)){
-const err99 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/pattern",keyword:"pattern",params:{pattern: "^[^\\s:]+$"},message:"must match pattern \""+"^[^\\s:]+$"+"\""};
+for(const key13 in data38){
+if(!(key13 === "policy")){
+const err99 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1536,8 +1508,15 @@ vErrors.push(err99);
 errors++;
 }
 }
-else {
-const err100 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data38.policy !== undefined){
+let data39 = data38.policy;
+const _errs137 = errors;
+let valid41 = false;
+let passing8 = null;
+const _errs138 = errors;
+if(typeof data39 === "string"){
+if(func1(data39) < 1){
+const err100 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1547,11 +1526,8 @@ vErrors.push(err100);
 errors++;
 }
 }
-if(data34.lease_dir !== undefined){
-let data37 = data34.lease_dir;
-if(typeof data37 === "string"){
-if(func1(data37) < 1){
-const err101 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err101 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1560,9 +1536,15 @@ vErrors.push(err101);
 }
 errors++;
 }
+var _valid8 = _errs138 === errors;
+if(_valid8){
+valid41 = true;
+passing8 = 0;
 }
-else {
-const err102 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const _errs140 = errors;
+if(Array.isArray(data39)){
+if(data39.length < 1){
+const err102 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1571,12 +1553,12 @@ vErrors.push(err102);
 }
 errors++;
 }
-}
-if(data34.lease_days !== undefined){
-let data38 = data34.lease_days;
-if(typeof data38 === "string"){
-if(!pattern14.test(data38)){
-const err103 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+const len3 = data39.length;
+for(let i3=0; i3<len3; i3++){
+let data40 = data39[i3];
+if(typeof data40 === "string"){
+if(func1(data40) < 1){
+const err103 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1587,7 +1569,7 @@ errors++;
 }
 }
 else {
-const err104 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err104 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1597,11 +1579,9 @@ vErrors.push(err104);
 errors++;
 }
 }
-if(data34.key !== undefined){
-let data39 = data34.key;
-if(typeof data39 === "string"){
-if(!pattern26.test(data39)){
-const err105 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/pattern",keyword:"pattern",params:{pattern: "^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"},message:"must match pattern \""+"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"+"\""};
+}
+else {
+const err105 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1610,9 +1590,19 @@ vErrors.push(err105);
 }
 errors++;
 }
+var _valid8 = _errs140 === errors;
+if(_valid8 && valid41){
+valid41 = false;
+passing8 = [passing8, 1];
 }
 else {
-const err106 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(_valid8){
+valid41 = true;
+passing8 = 1;
+}
+}
+if(!valid41){
+const err106 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1621,10 +1611,21 @@ vErrors.push(err106);
 }
 errors++;
 }
+else {
+errors = _errs137;
+if(vErrors !== null){
+if(_errs137){
+vErrors.length = _errs137;
+}
+else {
+vErrors = null;
+}
+}
+}
 }
 }
 else {
-const err107 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err107 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1635,14 +1636,188 @@ errors++;
 }
 }
 }
-}
-else {
-const err108 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key14 in data){
+if(pattern5.test(key14)){
+let data41 = data[key14];
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+if(data41.accounts === undefined){
+const err108 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "accounts"},message:"must have required property '"+"accounts"+"'"};
 if(vErrors === null){
 vErrors = [err108];
 }
 else {
 vErrors.push(err108);
+}
+errors++;
+}
+if(data41.lease_dir === undefined){
+const err109 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "lease_dir"},message:"must have required property '"+"lease_dir"+"'"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+for(const key15 in data41){
+if(!(((((key15 === "accounts") || (key15 === "group")) || (key15 === "lease_dir")) || (key15 === "lease_days")) || (key15 === "key"))){
+const err110 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+if(data41.accounts !== undefined){
+let data42 = data41.accounts;
+if(typeof data42 === "string"){
+if(!pattern27.test(data42)){
+const err111 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/pattern",keyword:"pattern",params:{pattern: "^\\S+([ ,]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ ,]+\\S+)*$"+"\""};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+else {
+const err112 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+if(data41.group !== undefined){
+let data43 = data41.group;
+if(typeof data43 === "string"){
+if(!pattern28.test(data43)){
+const err113 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/pattern",keyword:"pattern",params:{pattern: "^[^\\s:]+$"},message:"must match pattern \""+"^[^\\s:]+$"+"\""};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+else {
+const err114 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+if(data41.lease_dir !== undefined){
+let data44 = data41.lease_dir;
+if(typeof data44 === "string"){
+if(func1(data44) < 1){
+const err115 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+else {
+const err116 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+}
+if(data41.lease_days !== undefined){
+let data45 = data41.lease_days;
+if(typeof data45 === "string"){
+if(!pattern14.test(data45)){
+const err117 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+}
+else {
+const err118 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+if(data41.key !== undefined){
+let data46 = data41.key;
+if(typeof data46 === "string"){
+if(!pattern30.test(data46)){
+const err119 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/pattern",keyword:"pattern",params:{pattern: "^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"},message:"must match pattern \""+"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"+"\""};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+else {
+const err120 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+}
+else {
+const err121 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err122 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
 }
 errors++;
 }

@@ -20,6 +20,11 @@ export function readPolicyFiles(path: string, reader: FileReader, notes: string[
           .sort()
           .map((n) => (path.endsWith('/') ? path : path + '/') + textFromBinary(n))
       : [path];
+  if (files.length === 0)
+    throw new TokenmapError('NO_RULES', 'no *.ini policy file in this directory: it holds no rule', {
+      file: path,
+      line: 0,
+    });
   const parsed: PolicyFile[] = files.map((f) =>
     parsePolicy(readText(reader, f, 'policy file', 'POLICY_UNREADABLE'), f),
   );
