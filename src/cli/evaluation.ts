@@ -82,7 +82,8 @@ export function boundedEvaluate(
 ): Decision {
   if (msLeft <= 0) throw new TokenmapError('DEADLINE', 'the deadline passed before the evaluation started');
   const probe: LookupProbe = { entry: null, dropped: [] };
-  const budget = (rules.settings.regexBudget ?? DEFAULT_REGEX_BUDGET_S) * 1000;
+  // Taking a pool lease waits for other takers inside the evaluation: only the deadline bounds that.
+  const budget = rules.pools.size > 0 ? Infinity : (rules.settings.regexBudget ?? DEFAULT_REGEX_BUDGET_S) * 1000;
   try {
     return runBudgeted(() => evaluate(rules, claims, { ...opts, now: nowMs / 1000, probe }), msLeft, budget);
   } catch (e) {
