@@ -74,7 +74,7 @@ t.test('AARC-G002 without an authority: authority = * matches, a named authority
   t.same(e.parsed, { namespace: 'urn:geant:h-df.de', path: ['aai-admin'], role: undefined, authority: '' });
   t.notOk(parseEntitlement(`${HDF}#`).parsed, 'an empty authority after # still does not parse');
   const rule = (extra: string) =>
-    `[rule r]\nissuer = ${EGI}\naudience_optional = yes\nnamespace = urn:geant:h-df.de\nvo = aai-admin\n${extra}account = adm\n`;
+    `[rule r]\nissuer = ${EGI}\naudience_optional = yes\nnamespace = urn:geant:h-df.de\nvo = aai-admin\n${extra}account = hdfadmin\n`;
   const tok = { iss: EGI, sub: 's', exp: FAR, entitlements: [HDF] };
   t.equal((await decide(rule('authority = *\n'), tok)).code, 0);
   t.equal((await decide(rule(''), tok)).code, 1, 'the default (EGI) authority is named');

@@ -17,7 +17,7 @@ const ec = ecKey('ec1');
 const PINNED = 'https://pinned.example.org/';
 const SYSTEM = 'https://system-cached.example.org/';
 put(dir, 'pinned.jwks', JSON.stringify(jwks(rsa)));
-put(dir, 'p.ini', `[rule r]\nissuer = ${PINNED}\naccount = mapped\n[rule s]\nissuer = ${SYSTEM}\naccount = sys\n`);
+put(dir, 'p.ini', `[rule r]\nissuer = ${PINNED}\naccount = mapped\n[rule s]\nissuer = ${SYSTEM}\naccount = sysjwks\n`);
 const now = Math.floor(Date.now() / 1000);
 const payload = (iss: string, extra: Record<string, unknown> = {}) => wlcgPayload(iss, now, extra);
 const config = (extra = '') =>
