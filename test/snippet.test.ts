@@ -82,7 +82,7 @@ t.test(
 t.test('a configuration path with a space cannot be wired into ARC or HTCondor: exit 2', async (t) => {
   const dir = scratch();
   const config = put(dir, 'my config.ini', '[rules]\nsource[] = policy:p.ini\n');
-  put(dir, 'p.ini', '[mappings]\n');
+  put(dir, 'p.ini', '[mappings]\nalice = * https://iss.example * * urn:x\n');
   const r = await runBin(['snippet', 'arc', '--config', config]);
   t.equal(r.code, 2);
   t.match(r.stderr, /holds whitespace or quotes/);

@@ -73,7 +73,10 @@ export function systemAccountRefusal(name: string, db: AccountDb): string | null
   const uid = number(e[2]);
   const gid = number(e[3]);
   if (!(uid > db.ranges.sysUidMax))
-    return `account ${JSON.stringify(name)} is a system account (uid ${e[2]}, system uids end at ${db.ranges.sysUidMax})${optIn}`;
+    return (
+      `account ${JSON.stringify(name)} is a system account ` +
+      `(uid ${e[2]}, system uids end at ${db.ranges.sysUidMax})${optIn}`
+    );
   if (gid === 0) return `account ${JSON.stringify(name)} has primary group 0${optIn}`;
   return null;
 }
@@ -88,6 +91,9 @@ export function systemGroupRefusal(name: string, db: AccountDb): string | null {
   const gid = number(e[2]);
   if (gid === 0) return `group ${JSON.stringify(name)} has gid 0${optIn}`;
   if (!(gid > db.ranges.sysGidMax))
-    return `group ${JSON.stringify(name)} is a system group (gid ${e[2]}, system gids end at ${db.ranges.sysGidMax})${optIn}`;
+    return (
+      `group ${JSON.stringify(name)} is a system group ` +
+      `(gid ${e[2]}, system gids end at ${db.ranges.sysGidMax})${optIn}`
+    );
   return null;
 }
