@@ -2,6 +2,7 @@
  * `check`'s core: lint a site configuration and everything it reaches, or files given alone (recognised
  * by content: a site configuration, a policy file, a map file). No output here: problems come back sorted.
  */
+import { DEFAULT_UID_DOMAIN } from '../config/config.js';
 import { binaryFromText, textFromBinary, binaryFromBytes } from '../bytes.js';
 import { identityPolicy } from '../engine/identity.js';
 import { TokenmapError, systemErrorText } from '../errors.js';
@@ -43,7 +44,7 @@ export function lintFiles(files: readonly string[], reader: FileReader, opts: Fi
     report,
     reader,
     plugins: null,
-    identity: identityPolicy(),
+    identity: identityPolicy({ uidDomain: DEFAULT_UID_DOMAIN }),
     hashKeys: opts.hashKeys,
     issuers: [],
     pools: new Set(),

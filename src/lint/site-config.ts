@@ -5,7 +5,7 @@
  */
 import { decode } from 'ini';
 import { formatPos, TokenmapError } from '../errors.js';
-import { DEFAULT_SAFE_PATTERN } from '../config/config.js';
+import { DEFAULT_SAFE_PATTERN, DEFAULT_UID_DOMAIN } from '../config/config.js';
 import { identityPolicy, type IdentityPolicy } from '../engine/identity.js';
 import { readText } from '../io/read-text.js';
 import { schema as configSchema, validate as validateConfig } from '../generated/config-validator.js';
@@ -64,10 +64,11 @@ function iniChecks(report: Report, file: string, text: string): { doc: Doc; keys
 
 function identityOf(report: Report, doc: Doc, keys: ScannedKey[]): IdentityPolicy {
   try {
-    return identityPolicy(
-      (doc.identity?.safe_pattern as string | undefined) ?? DEFAULT_SAFE_PATTERN,
-      words(doc.identity?.deny),
-    );
+    return identityPolicy({
+      pattern: (doc.identity?.safe_pattern as string | undefined) ?? DEFAULT_SAFE_PATTERN,
+      deny: words(doc.identity?.deny),
+      uidDomain: DEFAULT_UID_DOMAIN,
+    });
   } catch (e) {
     const k = keys.find((x) => x.section === 'identity' && x.key === 'safe_pattern');
     if (k)
@@ -77,7 +78,11 @@ function identityOf(report: Report, doc: Doc, keys: ScannedKey[]): IdentityPolic
         'INI_VALUE',
         `safe_pattern is not a valid regular expression (${(e as Error).message})`,
       );
-    return identityPolicy(DEFAULT_SAFE_PATTERN, words(doc.identity?.deny));
+    return identityPolicy({
+      pattern: DEFAULT_SAFE_PATTERN,
+      deny: words(doc.identity?.deny),
+      uidDomain: DEFAULT_UID_DOMAIN,
+    });
   }
 }
 
