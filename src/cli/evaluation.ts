@@ -15,7 +15,7 @@ import { BudgetExceeded, DeadlineExceeded, runBudgeted } from '../engine/bounded
 import { decisionError, errorDecision, type Decision } from '../engine/decision.js';
 import { evaluate, type EvaluateOptions } from '../engine/evaluate.js';
 import type { Ce } from '../engine/identity.js';
-import { buildRuleSet, type RuleSet } from '../engine/rule-set.js';
+import { buildRuleSet, requireRules, type RuleSet } from '../engine/rule-set.js';
 import type { LookupProbe } from '../mapfile/lookup.js';
 import { nodeAccounts } from '../accounts/node-accounts.js';
 import { nodeReader } from '../io/node-reader.js';
@@ -152,6 +152,7 @@ export async function runCallout(
 ): Promise<number> {
   const started = io.now();
   const rules = commandRuleSet(opts, argv, io);
+  requireRules(rules);
   const log = openAudit(rules.settings);
   try {
     let claims: Claims | undefined;

@@ -147,14 +147,17 @@ const NO_AUDIENCE: RuleSet['audience'] = Object.freeze({
  * invalid files are typed errors naming FILE:LINE; warnings become the RuleSet's notes.
  */
 export function buildRuleSet(input: RuleSetInput, reader: FileReader): RuleSet {
-  const rules = Object.freeze('config' in input ? fromConfig(input, reader) : fromFlags(input, reader));
+  return Object.freeze('config' in input ? fromConfig(input, reader) : fromFlags(input, reader));
+}
+
+/** A callout's rules must hold a rule: otherwise every token would be declined (no decision, exit 2). */
+export function requireRules(rules: RuleSet): void {
   if (!holdsRules(rules))
     throw new TokenmapError(
       'NO_RULES',
       `${rules.origin}: the rule sources hold no SCITOKENS map line and no policy rule; ` +
         'every token would be declined, so no decision is made (fail closed)',
     );
-  return rules;
 }
 
 /** Whether any source or plugin can map a token at all. */

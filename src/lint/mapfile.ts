@@ -215,7 +215,11 @@ function regexChecks(ctx: LintContext, pos: LintPos, record: MapRecord, raw: Bin
  */
 export function lintMapfile(path: string, ctx: LintContext, excludeRegexp?: string): LintedMap {
   const exclude = compileExclude(excludeRegexp ?? DEFAULT_EXCLUDE);
-  const loaded = loadMapFile(binaryFromText(path), ctx.reader, { hashKeys: ctx.hashKeys, exclude });
+  const loaded = loadMapFile(binaryFromText(path), ctx.reader, {
+    hashKeys: ctx.hashKeys,
+    exclude,
+    includeFailures: 'warn',
+  });
   const skipped = new Map<string, Set<number>>();
   for (const issue of loaded.issues) {
     const code = ISSUE_CODES[issue.code] ?? 'MAP_SYNTAX';
