@@ -4,11 +4,13 @@ import __req0 from 'ajv/dist/runtime/ucs2length.js';
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}},"^pool [A-Za-z0-9_-]+$":{"description":"Pool accounts, as in a policy file (lease_dir relative to this file)","type":"object","additionalProperties":false,"required":["accounts","lease_dir"],"properties":{"accounts":{"type":"string","pattern":"^\\S+([ ,]+\\S+)*$"},"group":{"type":"string","pattern":"^[^\\s:]+$"},"lease_dir":{"type":"string","minLength":1},"lease_days":{"type":"string","pattern":"^[0-9]+$"},"key":{"type":"string","pattern":"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"},"arc6_unchecked":{"$ref":"#/$defs/bool"}}},"tokens":{"description":"Token checks, and verification (README: [tokens]); values and bounds are checked with the line named","type":"object","additionalProperties":false,"properties":{"skew":{"type":"string","pattern":"^[0-9]+$"}},"patternProperties":{"^(check|system_jwks_cache)$":{"$ref":"#/$defs/bool"},"^(trust|jwks)$":{"$ref":"#/$defs/paths"},"^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$":{"type":"string","minLength":1}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"bans":{"description":"Ban lists, read on every decision","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"$ref":"#/$defs/paths"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}},"^pool [A-Za-z0-9_-]+$":{"description":"Pool accounts, as in a policy file (lease_dir relative to this file)","type":"object","additionalProperties":false,"required":["accounts","lease_dir"],"properties":{"accounts":{"type":"string","pattern":"^\\S+([ ,]+\\S+)*$"},"group":{"type":"string","pattern":"^[^\\s:]+$"},"lease_dir":{"type":"string","minLength":1},"lease_days":{"type":"string","pattern":"^[0-9]+$"},"key":{"type":"string","pattern":"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"},"arc6_unchecked":{"$ref":"#/$defs/bool"}}},"tokens":{"description":"Token checks, and verification (README: [tokens]); values and bounds are checked with the line named","type":"object","additionalProperties":false,"properties":{"skew":{"type":"string","pattern":"^[0-9]+$"}},"patternProperties":{"^(check|system_jwks_cache)$":{"$ref":"#/$defs/bool"},"^(trust|jwks)$":{"$ref":"#/$defs/paths"},"^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$":{"type":"string","minLength":1}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"bans":{"description":"Ban lists, read on every decision","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"$ref":"#/$defs/paths"}}},"serve":{"description":"The warm decision service (tokenmap serve); its presence makes snippet print the tokenmap-callout wiring","type":"object","additionalProperties":false,"properties":{"socket":{"type":"string","pattern":"^/[^\\s\"']*$"},"budget":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};
 const schema32 = {"type":"string","pattern":"^(mapfile|policy):.+$"};
 const schema34 = {"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]};
 const schema35 = {"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"};
 const schema41 = {"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]};
+const func1 = Object.prototype.hasOwnProperty;
+const func2 = __req0.default;
 const pattern4 = new RegExp("^plugin [A-Za-z0-9_-]+$", "u");
 const pattern5 = new RegExp("^pool [A-Za-z0-9_-]+$", "u");
 const pattern6 = new RegExp("^(mapfile|policy):.+$", "u");
@@ -18,11 +20,11 @@ const pattern11 = new RegExp("^(check|system_jwks_cache)$", "u");
 const pattern12 = new RegExp("^(trust|jwks)$", "u");
 const pattern13 = new RegExp("^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$", "u");
 const pattern14 = new RegExp("^[0-9]+$", "u");
-const pattern19 = new RegExp("^[0-9]+(\\.[0-9]+)?$", "u");
-const pattern23 = new RegExp("^\\S+([ ,]+\\S+)*$", "u");
-const pattern24 = new RegExp("^[^\\s:]+$", "u");
-const pattern26 = new RegExp("^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$", "u");
-const func1 = __req0.default;
+const pattern19 = new RegExp("^/[^\\s\"']*$", "u");
+const pattern20 = new RegExp("^[0-9]+(\\.[0-9]+)?$", "u");
+const pattern25 = new RegExp("^\\S+([ ,]+\\S+)*$", "u");
+const pattern26 = new RegExp("^[^\\s:]+$", "u");
+const pattern28 = new RegExp("^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$", "u");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://tokenmap.example/schemas/config.schema.json" */;
@@ -47,7 +49,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((((key0 === "rules") || (key0 === "htcondor")) || (key0 === "audience")) || (key0 === "tokens")) || (key0 === "identity")) || (key0 === "audit")) || (key0 === "bans")) || (key0 === "limits")) || (pattern4.test(key0))) || (pattern5.test(key0)))){
+if(!(((func1.call(schema31.properties, key0)) || (pattern4.test(key0))) || (pattern5.test(key0)))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -340,7 +342,7 @@ errors++;
 if(data3.exclude_regexp !== undefined){
 let data7 = data3.exclude_regexp;
 if(typeof data7 === "string"){
-if(func1(data7) < 1){
+if(func2(data7) < 1){
 const err20 = {instancePath:instancePath+"/htcondor/exclude_regexp",schemaPath:"#/properties/htcondor/properties/exclude_regexp/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err20];
@@ -801,7 +803,7 @@ let valid24 = false;
 let passing6 = null;
 const _errs76 = errors;
 if(typeof data17 === "string"){
-if(func1(data17) < 1){
+if(func2(data17) < 1){
 const err48 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err48];
@@ -843,7 +845,7 @@ const len1 = data17.length;
 for(let i1=0; i1<len1; i1++){
 let data18 = data17[i1];
 if(typeof data18 === "string"){
-if(func1(data18) < 1){
+if(func2(data18) < 1){
 const err51 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err51];
@@ -914,7 +916,7 @@ for(const key7 in data14){
 if(pattern13.test(key7)){
 let data19 = data14[key7];
 if(typeof data19 === "string"){
-if(func1(data19) < 1){
+if(func2(data19) < 1){
 const err55 = {instancePath:instancePath+"/tokens/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tokens/patternProperties/%5E(ca%7Ckey_cache%7Calgorithms%7Ckey_refresh%7Ckey_expiry%7Ckid_refetch_interval%7Cfetch_failure_ttl%7Cfetch_timeout%7Cfetch_max_bytes)%24/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err55];
@@ -967,7 +969,7 @@ errors++;
 if(data20.safe_pattern !== undefined){
 let data21 = data20.safe_pattern;
 if(typeof data21 === "string"){
-if(func1(data21) < 1){
+if(func2(data21) < 1){
 const err59 = {instancePath:instancePath+"/identity/safe_pattern",schemaPath:"#/properties/identity/properties/safe_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err59];
@@ -1044,7 +1046,7 @@ errors++;
 if(data23.log !== undefined){
 let data24 = data23.log;
 if(typeof data24 === "string"){
-if(func1(data24) < 1){
+if(func2(data24) < 1){
 const err65 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err65];
@@ -1110,7 +1112,7 @@ let valid32 = false;
 let passing7 = null;
 const _errs103 = errors;
 if(typeof data26 === "string"){
-if(func1(data26) < 1){
+if(func2(data26) < 1){
 const err70 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err70];
@@ -1152,7 +1154,7 @@ const len2 = data26.length;
 for(let i2=0; i2<len2; i2++){
 let data27 = data26[i2];
 if(typeof data27 === "string"){
-if(func1(data27) < 1){
+if(func2(data27) < 1){
 const err73 = {instancePath:instancePath+"/bans/file/" + i2,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err73];
@@ -1230,12 +1232,12 @@ vErrors.push(err77);
 errors++;
 }
 }
-if(data.limits !== undefined){
-let data28 = data.limits;
+if(data.serve !== undefined){
+let data28 = data.serve;
 if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
 for(const key11 in data28){
-if(!((key11 === "deadline") || (key11 === "stdin_max"))){
-const err78 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(!((key11 === "socket") || (key11 === "budget"))){
+const err78 = {instancePath:instancePath+"/serve",schemaPath:"#/properties/serve/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1245,11 +1247,11 @@ vErrors.push(err78);
 errors++;
 }
 }
-if(data28.deadline !== undefined){
-let data29 = data28.deadline;
+if(data28.socket !== undefined){
+let data29 = data28.socket;
 if(typeof data29 === "string"){
 if(!pattern19.test(data29)){
-const err79 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
+const err79 = {instancePath:instancePath+"/serve/socket",schemaPath:"#/properties/serve/properties/socket/pattern",keyword:"pattern",params:{pattern: "^/[^\\s\"']*$"},message:"must match pattern \""+"^/[^\\s\"']*$"+"\""};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1260,7 +1262,7 @@ errors++;
 }
 }
 else {
-const err80 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err80 = {instancePath:instancePath+"/serve/socket",schemaPath:"#/properties/serve/properties/socket/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1270,11 +1272,11 @@ vErrors.push(err80);
 errors++;
 }
 }
-if(data28.stdin_max !== undefined){
-let data30 = data28.stdin_max;
+if(data28.budget !== undefined){
+let data30 = data28.budget;
 if(typeof data30 === "string"){
-if(!pattern14.test(data30)){
-const err81 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(!pattern20.test(data30)){
+const err81 = {instancePath:instancePath+"/serve/budget",schemaPath:"#/properties/serve/properties/budget/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1285,7 +1287,7 @@ errors++;
 }
 }
 else {
-const err82 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err82 = {instancePath:instancePath+"/serve/budget",schemaPath:"#/properties/serve/properties/budget/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1297,7 +1299,7 @@ errors++;
 }
 }
 else {
-const err83 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err83 = {instancePath:instancePath+"/serve",schemaPath:"#/properties/serve/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1307,12 +1309,12 @@ vErrors.push(err83);
 errors++;
 }
 }
-for(const key12 in data){
-if(pattern4.test(key12)){
-let data31 = data[key12];
+if(data.limits !== undefined){
+let data31 = data.limits;
 if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-if(data31.policy === undefined){
-const err84 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "policy"},message:"must have required property '"+"policy"+"'"};
+for(const key12 in data31){
+if(!((key12 === "deadline") || (key12 === "stdin_max"))){
+const err84 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1321,9 +1323,12 @@ vErrors.push(err84);
 }
 errors++;
 }
-for(const key13 in data31){
-if(!(key13 === "policy")){
-const err85 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+}
+if(data31.deadline !== undefined){
+let data32 = data31.deadline;
+if(typeof data32 === "string"){
+if(!pattern20.test(data32)){
+const err85 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1333,15 +1338,8 @@ vErrors.push(err85);
 errors++;
 }
 }
-if(data31.policy !== undefined){
-let data32 = data31.policy;
-const _errs121 = errors;
-let valid39 = false;
-let passing8 = null;
-const _errs122 = errors;
-if(typeof data32 === "string"){
-if(func1(data32) < 1){
-const err86 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err86 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1351,8 +1349,11 @@ vErrors.push(err86);
 errors++;
 }
 }
-else {
-const err87 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data31.stdin_max !== undefined){
+let data33 = data31.stdin_max;
+if(typeof data33 === "string"){
+if(!pattern14.test(data33)){
+const err87 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1361,15 +1362,9 @@ vErrors.push(err87);
 }
 errors++;
 }
-var _valid8 = _errs122 === errors;
-if(_valid8){
-valid39 = true;
-passing8 = 0;
 }
-const _errs124 = errors;
-if(Array.isArray(data32)){
-if(data32.length < 1){
-const err88 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+else {
+const err88 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1378,12 +1373,10 @@ vErrors.push(err88);
 }
 errors++;
 }
-const len3 = data32.length;
-for(let i3=0; i3<len3; i3++){
-let data33 = data32[i3];
-if(typeof data33 === "string"){
-if(func1(data33) < 1){
-const err89 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+else {
+const err89 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1393,8 +1386,12 @@ vErrors.push(err89);
 errors++;
 }
 }
-else {
-const err90 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key13 in data){
+if(pattern4.test(key13)){
+let data34 = data[key13];
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+if(data34.policy === undefined){
+const err90 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "policy"},message:"must have required property '"+"policy"+"'"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1403,10 +1400,9 @@ vErrors.push(err90);
 }
 errors++;
 }
-}
-}
-else {
-const err91 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+for(const key14 in data34){
+if(!(key14 === "policy")){
+const err91 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1415,19 +1411,16 @@ vErrors.push(err91);
 }
 errors++;
 }
-var _valid8 = _errs124 === errors;
-if(_valid8 && valid39){
-valid39 = false;
-passing8 = [passing8, 1];
 }
-else {
-if(_valid8){
-valid39 = true;
-passing8 = 1;
-}
-}
-if(!valid39){
-const err92 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf"};
+if(data34.policy !== undefined){
+let data35 = data34.policy;
+const _errs128 = errors;
+let valid40 = false;
+let passing8 = null;
+const _errs129 = errors;
+if(typeof data35 === "string"){
+if(func2(data35) < 1){
+const err92 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1436,21 +1429,9 @@ vErrors.push(err92);
 }
 errors++;
 }
-else {
-errors = _errs121;
-if(vErrors !== null){
-if(_errs121){
-vErrors.length = _errs121;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err93 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err93 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1459,14 +1440,15 @@ vErrors.push(err93);
 }
 errors++;
 }
+var _valid8 = _errs129 === errors;
+if(_valid8){
+valid40 = true;
+passing8 = 0;
 }
-}
-for(const key14 in data){
-if(pattern5.test(key14)){
-let data34 = data[key14];
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-if(data34.accounts === undefined){
-const err94 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "accounts"},message:"must have required property '"+"accounts"+"'"};
+const _errs131 = errors;
+if(Array.isArray(data35)){
+if(data35.length < 1){
+const err94 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1475,8 +1457,12 @@ vErrors.push(err94);
 }
 errors++;
 }
-if(data34.lease_dir === undefined){
-const err95 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "lease_dir"},message:"must have required property '"+"lease_dir"+"'"};
+const len3 = data35.length;
+for(let i3=0; i3<len3; i3++){
+let data36 = data35[i3];
+if(typeof data36 === "string"){
+if(func2(data36) < 1){
+const err95 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1485,9 +1471,9 @@ vErrors.push(err95);
 }
 errors++;
 }
-for(const key15 in data34){
-if(!(((((key15 === "accounts") || (key15 === "group")) || (key15 === "lease_dir")) || (key15 === "lease_days")) || (key15 === "key"))){
-const err96 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+}
+else {
+const err96 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1497,11 +1483,9 @@ vErrors.push(err96);
 errors++;
 }
 }
-if(data34.accounts !== undefined){
-let data35 = data34.accounts;
-if(typeof data35 === "string"){
-if(!pattern23.test(data35)){
-const err97 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/pattern",keyword:"pattern",params:{pattern: "^\\S+([ ,]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ ,]+\\S+)*$"+"\""};
+}
+else {
+const err97 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1510,9 +1494,19 @@ vErrors.push(err97);
 }
 errors++;
 }
+var _valid8 = _errs131 === errors;
+if(_valid8 && valid40){
+valid40 = false;
+passing8 = [passing8, 1];
 }
 else {
-const err98 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(_valid8){
+valid40 = true;
+passing8 = 1;
+}
+}
+if(!valid40){
+const err98 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1521,12 +1515,21 @@ vErrors.push(err98);
 }
 errors++;
 }
+else {
+errors = _errs128;
+if(vErrors !== null){
+if(_errs128){
+vErrors.length = _errs128;
 }
-if(data34.group !== undefined){
-let data36 = data34.group;
-if(typeof data36 === "string"){
-if(!pattern24.test(data36)){
-const err99 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/pattern",keyword:"pattern",params:{pattern: "^[^\\s:]+$"},message:"must match pattern \""+"^[^\\s:]+$"+"\""};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err99 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1536,8 +1539,13 @@ vErrors.push(err99);
 errors++;
 }
 }
-else {
-const err100 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+for(const key15 in data){
+if(pattern5.test(key15)){
+let data37 = data[key15];
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.accounts === undefined){
+const err100 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "accounts"},message:"must have required property '"+"accounts"+"'"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1546,12 +1554,8 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-if(data34.lease_dir !== undefined){
-let data37 = data34.lease_dir;
-if(typeof data37 === "string"){
-if(func1(data37) < 1){
-const err101 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data37.lease_dir === undefined){
+const err101 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "lease_dir"},message:"must have required property '"+"lease_dir"+"'"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1560,9 +1564,9 @@ vErrors.push(err101);
 }
 errors++;
 }
-}
-else {
-const err102 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key16 in data37){
+if(!(((((key16 === "accounts") || (key16 === "group")) || (key16 === "lease_dir")) || (key16 === "lease_days")) || (key16 === "key"))){
+const err102 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1572,11 +1576,11 @@ vErrors.push(err102);
 errors++;
 }
 }
-if(data34.lease_days !== undefined){
-let data38 = data34.lease_days;
+if(data37.accounts !== undefined){
+let data38 = data37.accounts;
 if(typeof data38 === "string"){
-if(!pattern14.test(data38)){
-const err103 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(!pattern25.test(data38)){
+const err103 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/pattern",keyword:"pattern",params:{pattern: "^\\S+([ ,]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ ,]+\\S+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1587,7 +1591,7 @@ errors++;
 }
 }
 else {
-const err104 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err104 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1597,11 +1601,11 @@ vErrors.push(err104);
 errors++;
 }
 }
-if(data34.key !== undefined){
-let data39 = data34.key;
+if(data37.group !== undefined){
+let data39 = data37.group;
 if(typeof data39 === "string"){
 if(!pattern26.test(data39)){
-const err105 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/pattern",keyword:"pattern",params:{pattern: "^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"},message:"must match pattern \""+"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"+"\""};
+const err105 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/pattern",keyword:"pattern",params:{pattern: "^[^\\s:]+$"},message:"must match pattern \""+"^[^\\s:]+$"+"\""};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1612,7 +1616,7 @@ errors++;
 }
 }
 else {
-const err106 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err106 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1622,9 +1626,11 @@ vErrors.push(err106);
 errors++;
 }
 }
-}
-else {
-const err107 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data37.lease_dir !== undefined){
+let data40 = data37.lease_dir;
+if(typeof data40 === "string"){
+if(func2(data40) < 1){
+const err107 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1634,15 +1640,88 @@ vErrors.push(err107);
 errors++;
 }
 }
-}
-}
 else {
-const err108 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err108 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err108];
 }
 else {
 vErrors.push(err108);
+}
+errors++;
+}
+}
+if(data37.lease_days !== undefined){
+let data41 = data37.lease_days;
+if(typeof data41 === "string"){
+if(!pattern14.test(data41)){
+const err109 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+}
+else {
+const err110 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+if(data37.key !== undefined){
+let data42 = data37.key;
+if(typeof data42 === "string"){
+if(!pattern28.test(data42)){
+const err111 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/pattern",keyword:"pattern",params:{pattern: "^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"},message:"must match pattern \""+"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"+"\""};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+else {
+const err112 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+}
+else {
+const err113 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err114 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
 }
 errors++;
 }
