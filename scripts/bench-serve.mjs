@@ -87,7 +87,6 @@ export async function warmPath({ ROOT, BIN, spawnTimed, quick }) {
   const cases = [
     { name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
     { name: 'curl --version (the floor of any curl client)', cmd: '/usr/bin/curl', args: ['-q', '--version'] },
-    { name: 'bash -c : (the floor of any bash client)', cmd: '/bin/bash', args: ['-c', ':'] },
     {
       name: 'tokenmap-callout htcondor-plugin -c, service up',
       cmd: callout,
