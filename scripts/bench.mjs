@@ -1,5 +1,6 @@
-// npm run bench: start-up of the callout paths against `node -e 0`, side by side in one run, and the
-// throughput of compiled lookups. Every number is a median over interleaved runs on this machine.
+// npm run bench: start-up of the callout paths against `node -e 0`, side by side in one run, the
+// throughput of compiled lookups, and the warm path (tokenmap serve + bin/tokenmap-callout,
+// bench-serve.mjs). Every number is a median over interleaved runs on this machine.
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
@@ -375,3 +376,6 @@ throughput();
 osgLookups();
 decisions();
 rmSync(warm.dir, { recursive: true, force: true });
+const { inService, serviceMemory, warmPath } = await import('./bench-serve.mjs');
+await warmPath({ ROOT, BIN, spawnTimed, quick });
+await serviceMemory(await inService({ ROOT, BIN, quick }), { quick });

@@ -58,6 +58,9 @@ export const ERROR_CODES = {
   KEYS_UNAVAILABLE: "explain, test: the token issuer's keys cannot be had (the transport error is named)",
   AUDIENCE_UNCHECKABLE:
     'ARC 6 passes only %D, so a configured [audience] gate cannot be evaluated ([audience] arc6_unchecked)',
+  SOCKET_DIR: "serve: the socket's directory is unusable, or others could listen there (owner, mode)",
+  SOCKET_BUSY: 'serve: the socket path is taken (another service answers, or it is not a socket)',
+  SERVICE_DOWN: 'status: no decision service answers on the socket',
 } as const;
 
 /** A stable error code: one of ERROR_CODES (README "Error codes"). */

@@ -91,3 +91,36 @@ t.test('a configuration path with a space cannot be wired into ARC or HTCondor: 
 t.test('an unknown flavour is a usage error', async (t) => {
   t.equal((await runBin(['snippet', 'slurm', '--config', CONFIG])).code, 2);
 });
+
+t.test(
+  'with a [serve] section: the fast wiring through tokenmap-callout, and timeouts that cover its bound',
+  async (t) => {
+    const dir = scratch();
+    const config = put(
+      dir,
+      'tokenmap.ini',
+      readFileSync(CONFIG, 'utf8')
+        .replace('source[] = mapfile:condor_mapfile', `source[] = mapfile:${ROOT}mapfiles/condor_mapfile`)
+        .replace('policy[] = policies.d/', `policy[] = ${ROOT}mapfiles/policies.d/`) +
+        '\n[serve]\nsocket = /run/tokenmap/site.sock\n',
+    );
+    const callout = `${ROOT}bin/tokenmap-callout --socket /run/tokenmap/site.sock`.replace(/[./]/g, '\\$&');
+    const condor = (await runBin(['snippet', 'htcondor-ce', '--config', config])).stdout.toString();
+    t.match(
+      condor,
+      new RegExp(`^SEC_SCITOKENS_PLUGIN_TOKENMAP_COMMAND = ${callout} htcondor-plugin --config \\S+$`, 'm'),
+    );
+    t.match(condor, /^SEC_DEFAULT_AUTHENTICATION_TIMEOUT = 20$/m);
+    const arc = (await runBin(['snippet', 'arc', '--config', config])).stdout.toString();
+    t.match(arc, new RegExp(`^map_with_plugin = tokenmap 9 ${callout} arc-plugin --config \\S+ %D$`, 'm'));
+    // The printed command works as printed: with no service on that socket, the client's fallback answers.
+    const words = /^map_with_plugin = tokenmap 9 (.*) %D$/m.exec(arc)?.[1]?.split(' ') ?? [];
+    const payload = JSON.parse(readFileSync(join(ROOT, 'mapfiles/tokens/cms-pilot.json'), 'utf8'));
+    const subject = `${payload.iss}/${payload.sub}`;
+    const r = await runBin([...words.slice(1), subject], { via: words[0], stdin: 'open' });
+    const cold = await runBin(['arc-plugin', '--config', config, subject], { stdin: 'open' });
+    t.equal(r.code, cold.code, "the cold path's exit");
+    t.equal(r.stdout.toString(), cold.stdout.toString(), "the cold path's answer");
+    t.equal(r.stderr, cold.stderr, 'no socket there: a silent fallback');
+  },
+);

@@ -151,6 +151,50 @@ export const COMMANDS: CommandSpec[] = [
     run: async (args, opts, io, argv) => (await import('./test.js')).runTest(args, opts, io, argv),
   },
   {
+    name: 'serve',
+    summary: 'the warm decision service: callouts answered on a Unix socket (bin/tokenmap-callout)',
+    description:
+      'Loads and compiles the rules once (--config, or -c/--mapfile as for the plugins) and answers the\n' +
+      'callouts bin/tokenmap-callout forwards on a Unix socket (--socket, else $TOKENMAP_SOCKET, else\n' +
+      '[serve] socket, else /run/tokenmap/tokenmap.sock), with the same bytes and exit codes as the cold\n' +
+      'path. Files the rules were read from are watched; a change is in effect within 2 s, SIGHUP reloads\n' +
+      'at once, a failed reload keeps the last good rules. GET /metrics on the socket is Prometheus text.\n' +
+      '--status asks a running service instead (as `tokenmap status`).',
+    options: [
+      option('--config <file>', 'site configuration (default: $TOKENMAP_CONFIG, else /etc/tokenmap/tokenmap.ini)'),
+      option('-c, --policy <file>', 'serve these policy files instead of a configuration; repeatable, in order', {
+        kind: 'many',
+        defaultValue: [],
+      }),
+      option('--mapfile <file>', 'serve this map file instead of a configuration; repeatable, in order', {
+        kind: 'many',
+        defaultValue: [],
+      }),
+      option(
+        '--socket <path>',
+        'the Unix socket (default: $TOKENMAP_SOCKET, else [serve] socket, else /run/tokenmap/tokenmap.sock)',
+      ),
+      option('--status', 'print the status of the running service and exit'),
+      option('--json', 'with --status: the status as JSON'),
+    ],
+    args: [],
+    run: async (_args, opts, io, argv) => (await import('./serve.js')).runServe(opts, io, argv),
+  },
+  {
+    name: 'status',
+    summary: 'the status of the running decision service (as serve --status)',
+    description:
+      'Version, rules generation and load time, the last reload error, uptime, decisions by result and\n' +
+      'fallbacks, from the service on --socket (else $TOKENMAP_SOCKET, else /run/tokenmap/tokenmap.sock).\n' +
+      'Exit 2 when no service answers.',
+    options: [
+      option('--socket <path>', 'the Unix socket (default: $TOKENMAP_SOCKET, else /run/tokenmap/tokenmap.sock)'),
+      option('--json', 'the status as JSON'),
+    ],
+    args: [],
+    run: async (_args, opts, io) => (await import('./serve.js')).runStatus(opts, io),
+  },
+  {
     name: 'snippet',
     summary: 'the configuration lines that wire this installation into HTCondor-CE or ARC',
     description:

@@ -16,6 +16,8 @@ import { decisionError, errorDecision, type Decision } from '../engine/decision.
 import { evaluate, type EvaluateOptions } from '../engine/evaluate.js';
 import type { Ce } from '../engine/identity.js';
 import { buildRuleSet, requireRules, type RuleSet } from '../engine/rule-set.js';
+import type { RuleSetProvider, RuleSetRequest } from '../engine/rule-set-provider.js';
+import type { FileReader } from '../io/reader.js';
 import type { LookupProbe } from '../mapfile/lookup.js';
 import { nodeAccounts } from '../accounts/node-accounts.js';
 import { nodeReader } from '../io/node-reader.js';
@@ -64,8 +66,28 @@ export function commandSetup(
   return { rules: buildRuleSet({ config, ...overrides }, nodeReader), tokens: config.tokens };
 }
 
-export function commandRuleSet(opts: EvalOptions, argv: readonly string[], io: CliIo): RuleSet {
-  return commandSetup(opts, argv, io).rules;
+/**
+ * What a long-lived process adds to a command's io: rules it compiled once (absent, the command builds
+ * them), and a look at each Decision reached (the service's metrics).
+ */
+export interface CalloutHooks {
+  rules?: RuleSetProvider;
+  decided?: (d: Decision) => void;
+}
+
+/** The RuleSet of this command line: the rule-source flags when there are any, else the configuration. */
+export function commandRuleSet(opts: EvalOptions, argv: readonly string[], io: CliIo & CalloutHooks): RuleSet {
+  const flags = orderedSources(argv);
+  const overrides = { uidDomain: opts.uidDomain, deadline: opts.deadline };
+  const request: RuleSetRequest =
+    flags.length > 0
+      ? { flags, regexKeys: opts.regexKeys === true, ...overrides }
+      : { configPath: resolveConfigPath(opts.config, io.env), ...overrides };
+  const build = (reader: FileReader) =>
+    'flags' in request
+      ? buildRuleSet(request, reader)
+      : buildRuleSet({ config: loadSiteConfig(request.configPath, reader), ...overrides }, reader);
+  return io.rules ? io.rules(request, build) : build(nodeReader);
 }
 
 /**
@@ -146,7 +168,7 @@ export function audit(
 export async function runCallout(
   ce: Ce,
   opts: EvalOptions,
-  io: CliIo,
+  io: CliIo & CalloutHooks,
   argv: readonly string[],
   readClaims: (rules: RuleSet, started: number) => Promise<Claims> | Claims,
 ): Promise<number> {
@@ -169,6 +191,7 @@ export async function runCallout(
       throw e;
     }
     audit(log, ce, claims, decision, io, started);
+    io.decided?.(decision);
     if (decision.result === 'mapped') return EXIT_OK;
     if (decision.result === 'declined') return EXIT_NO;
     return reportFailure(io, decisionError(decision));

@@ -3,13 +3,17 @@
  * derived from the site configuration (which issuers hand over to tokenmap, the deadline).
  */
 import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { TokenmapError } from '../errors.js';
 import { loadSiteConfig, resolveConfigPath } from '../config/config.js';
 import { buildRuleSet } from '../engine/rule-set.js';
 import { nodeReader } from '../io/node-reader.js';
+import { DEFAULT_SOCKET } from '../serve/socket-path.js';
 import { EXIT_OK } from './fail.js';
 import type { CliIo } from '../io/cli-io.js';
+
+/** bin/tokenmap-callout's default $TOKENMAP_CALLOUT_TIMEOUT: how long it waits for the service. */
+const CLIENT_TIMEOUT_S = 2;
 
 const EGI_ISSUERS = [
   'https://aai.egi.eu/auth/realms/egi',
@@ -33,11 +37,16 @@ export async function runSnippet(args: string[], opts: { config?: string }, io: 
   if (flavour !== 'htcondor-ce' && flavour !== 'arc')
     throw new TokenmapError('USAGE', 'snippet: say htcondor-ce or arc');
   const configPath = absolute(resolveConfigPath(opts.config, io.env));
-  const rules = buildRuleSet({ config: loadSiteConfig(configPath, nodeReader) }, nodeReader);
+  const site = loadSiteConfig(configPath, nodeReader);
+  const rules = buildRuleSet({ config: site }, nodeReader);
   const settings = rules.settings;
-  const bin = absolute(io.self);
+  // With a [serve] section, the CE execs the thin client, which falls back to this executable.
+  const tokenmap = absolute(io.self);
+  const socket = site.serve ? (site.serve.socket ?? DEFAULT_SOCKET) : null;
+  const bin = socket === null ? tokenmap : `${dirname(tokenmap)}/tokenmap-callout --socket ${socket}`;
+  const clientBound = socket === null ? 0 : CLIENT_TIMEOUT_S;
   for (const [what, p] of [
-    ['the tokenmap executable', bin],
+    ['the tokenmap executable', tokenmap],
     ['the configuration', configPath],
   ])
     if (/[\s"']/.test(p as string))
@@ -58,9 +67,13 @@ export async function runSnippet(args: string[], opts: { config?: string }, io: 
       '# /etc/condor-ce/config.d/50-tokenmap.conf',
       `SEC_SCITOKENS_PLUGIN_NAMES = ${name}`,
       `SEC_SCITOKENS_PLUGIN_${name}_COMMAND = ${bin} htcondor-plugin --config ${configPath}`,
-      `# tokenmap bounds itself to ${settings.deadline} s ([limits] deadline); ` +
-        'keep it below the authentication timeout.',
-      `SEC_DEFAULT_AUTHENTICATION_TIMEOUT = ${Math.max(20, Math.ceil(settings.deadline) + 5)}`,
+      ...(socket === null
+        ? []
+        : [`# Answered by tokenmap serve on ${socket}; without it, tokenmap-callout runs ${tokenmap} itself.`]),
+      `# tokenmap bounds itself to ${settings.deadline} s ([limits] deadline)` +
+        (clientBound ? `, plus ${clientBound} s the client may wait for the service` : '') +
+        '; keep it below the authentication timeout.',
+      `SEC_DEFAULT_AUTHENTICATION_TIMEOUT = ${Math.max(20, Math.ceil(settings.deadline) + clientBound + 5)}`,
     );
     if (foreign.length)
       lines.push(
@@ -71,7 +84,7 @@ export async function runSnippet(args: string[], opts: { config?: string }, io: 
       );
     lines.push('# Then: condor_ce_reconfig');
   } else {
-    const timeout = Math.ceil(settings.deadline) + 2;
+    const timeout = Math.ceil(settings.deadline) + 2 + clientBound;
     lines.push(
       `# arc.conf blocks that hand token users over to tokenmap (${configPath}).`,
       '# One tokenmap call per request: the authgroup admits, without running anything, every request whose token',
@@ -82,7 +95,13 @@ export async function runSnippet(args: string[], opts: { config?: string }, io: 
       '# ARC 7 passes the claims in BEARER_TOKEN_0_*; ARC 6 passes only %D (<iss>/<sub>), so under ARC 6 only rules',
       '# that pin an issuer and a subject can map, and a configured [audience] gate refuses (see arc6_unchecked).',
       '# Exec tokenmap itself: a /bin/sh wrapper drops dotted variables such as BEARER_TOKEN_0_CLAIM_wlcg.groups_0.',
-      `# TIMEOUT ${timeout} s is tokenmap's deadline (${settings.deadline} s) plus 2 s.`,
+      ...(socket === null
+        ? [`# TIMEOUT ${timeout} s is tokenmap's deadline (${settings.deadline} s) plus 2 s.`]
+        : [
+            `# Answered by tokenmap serve on ${socket}; without it, tokenmap-callout runs ${tokenmap} itself.`,
+            `# TIMEOUT ${timeout} s is tokenmap's deadline (${settings.deadline} s), plus ${clientBound} s the client`,
+            '# may wait for the service before it falls back, plus 2 s.',
+          ]),
       '',
       '# ARC 6 validates tokens only with this block; ARC 7 always does and accepts it.',
       '[authtokens]',

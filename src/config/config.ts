@@ -112,6 +112,8 @@ export interface SiteConfig {
   readonly pools: readonly PoolDef[];
   /** `[bans] file`: ban lists, read on every decision. */
   readonly banFiles: readonly string[];
+  /** [serve], when present: the decision service's socket and time budget (seconds) for one decision. */
+  readonly serve: { readonly socket?: string; readonly budget?: number } | null;
 }
 
 type Section = Record<string, unknown>;
@@ -244,5 +246,11 @@ export function parseSiteConfig(text: string, file: string): SiteConfig {
     },
     pools,
     banFiles: many(doc.bans?.file).map(abs),
+    serve: doc.serve
+      ? {
+          socket: doc.serve.socket as string | undefined,
+          budget: doc.serve.budget === undefined ? undefined : Number(doc.serve.budget),
+        }
+      : null,
   };
 }

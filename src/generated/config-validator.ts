@@ -4,11 +4,13 @@ import __req0 from 'ajv/dist/runtime/ucs2length.js';
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}},"^pool [A-Za-z0-9_-]+$":{"description":"Pool accounts, as in a policy file (lease_dir relative to this file)","type":"object","additionalProperties":false,"required":["accounts","lease_dir"],"properties":{"accounts":{"type":"string","pattern":"^\\S+([ ,]+\\S+)*$"},"group":{"type":"string","pattern":"^[^\\s:]+$"},"lease_dir":{"type":"string","minLength":1},"lease_days":{"type":"string","pattern":"^[0-9]+$"},"key":{"type":"string","pattern":"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"},"arc6_unchecked":{"$ref":"#/$defs/bool"}}},"tokens":{"description":"Token checks, and verification (README: [tokens]); values and bounds are checked with the line named","type":"object","additionalProperties":false,"properties":{"skew":{"type":"string","pattern":"^[0-9]+$"}},"patternProperties":{"^(check|system_jwks_cache)$":{"$ref":"#/$defs/bool"},"^(trust|jwks)$":{"$ref":"#/$defs/paths"},"^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$":{"type":"string","minLength":1}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"},"domains":{"description":"Domains an HTCondor identity may have besides uid_domain (space-separated)","$ref":"#/$defs/list"},"allow_system":{"description":"System accounts and groups that may be emitted after all (space-separated)","$ref":"#/$defs/list"},"passwd":{"description":"The account database (default /etc/passwd)","type":"string","minLength":1},"group":{"description":"The group database (default /etc/group)","type":"string","minLength":1},"login_defs":{"description":"Where the system uid and gid ranges are (default /etc/login.defs)","type":"string","minLength":1}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"bans":{"description":"Ban lists, read on every decision","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"$ref":"#/$defs/paths"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"},"regex_budget":{"description":"Seconds one evaluation may spend matching before it fails closed, like PCRE2's match limit (default 0.2)","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"file_max":{"description":"The largest map, policy or configuration file read, in bytes (default 16777216)","type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}},"^pool [A-Za-z0-9_-]+$":{"description":"Pool accounts, as in a policy file (lease_dir relative to this file)","type":"object","additionalProperties":false,"required":["accounts","lease_dir"],"properties":{"accounts":{"type":"string","pattern":"^\\S+([ ,]+\\S+)*$"},"group":{"type":"string","pattern":"^[^\\s:]+$"},"lease_dir":{"type":"string","minLength":1},"lease_days":{"type":"string","pattern":"^[0-9]+$"},"key":{"type":"string","pattern":"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"},"arc6_unchecked":{"$ref":"#/$defs/bool"}}},"tokens":{"description":"Token checks, and verification (README: [tokens]); values and bounds are checked with the line named","type":"object","additionalProperties":false,"properties":{"skew":{"type":"string","pattern":"^[0-9]+$"}},"patternProperties":{"^(check|system_jwks_cache)$":{"$ref":"#/$defs/bool"},"^(trust|jwks)$":{"$ref":"#/$defs/paths"},"^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$":{"type":"string","minLength":1}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"},"domains":{"description":"Domains an HTCondor identity may have besides uid_domain (space-separated)","$ref":"#/$defs/list"},"allow_system":{"description":"System accounts and groups that may be emitted after all (space-separated)","$ref":"#/$defs/list"},"passwd":{"description":"The account database (default /etc/passwd)","type":"string","minLength":1},"group":{"description":"The group database (default /etc/group)","type":"string","minLength":1},"login_defs":{"description":"Where the system uid and gid ranges are (default /etc/login.defs)","type":"string","minLength":1}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"bans":{"description":"Ban lists, read on every decision","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"$ref":"#/$defs/paths"}}},"serve":{"description":"The warm decision service (tokenmap serve); its presence makes snippet print the tokenmap-callout wiring","type":"object","additionalProperties":false,"properties":{"socket":{"type":"string","pattern":"^/[^\\s\"']*$"},"budget":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"},"regex_budget":{"description":"Seconds one evaluation may spend matching before it fails closed, like PCRE2's match limit (default 0.2)","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"file_max":{"description":"The largest map, policy or configuration file read, in bytes (default 16777216)","type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};
 const schema32 = {"type":"string","pattern":"^(mapfile|policy):.+$"};
 const schema34 = {"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]};
 const schema35 = {"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"};
 const schema41 = {"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]};
+const func1 = Object.prototype.hasOwnProperty;
+const func2 = __req0.default;
 const pattern4 = new RegExp("^plugin [A-Za-z0-9_-]+$", "u");
 const pattern5 = new RegExp("^pool [A-Za-z0-9_-]+$", "u");
 const pattern6 = new RegExp("^(mapfile|policy):.+$", "u");
@@ -18,11 +20,11 @@ const pattern11 = new RegExp("^(check|system_jwks_cache)$", "u");
 const pattern12 = new RegExp("^(trust|jwks)$", "u");
 const pattern13 = new RegExp("^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$", "u");
 const pattern14 = new RegExp("^[0-9]+$", "u");
-const pattern21 = new RegExp("^[0-9]+(\\.[0-9]+)?$", "u");
-const pattern27 = new RegExp("^\\S+([ ,]+\\S+)*$", "u");
-const pattern28 = new RegExp("^[^\\s:]+$", "u");
-const pattern30 = new RegExp("^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$", "u");
-const func1 = __req0.default;
+const pattern21 = new RegExp("^/[^\\s\"']*$", "u");
+const pattern22 = new RegExp("^[0-9]+(\\.[0-9]+)?$", "u");
+const pattern29 = new RegExp("^\\S+([ ,]+\\S+)*$", "u");
+const pattern30 = new RegExp("^[^\\s:]+$", "u");
+const pattern32 = new RegExp("^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$", "u");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://tokenmap.example/schemas/config.schema.json" */;
@@ -47,7 +49,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((((key0 === "rules") || (key0 === "htcondor")) || (key0 === "audience")) || (key0 === "tokens")) || (key0 === "identity")) || (key0 === "audit")) || (key0 === "bans")) || (key0 === "limits")) || (pattern4.test(key0))) || (pattern5.test(key0)))){
+if(!(((func1.call(schema31.properties, key0)) || (pattern4.test(key0))) || (pattern5.test(key0)))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -340,7 +342,7 @@ errors++;
 if(data3.exclude_regexp !== undefined){
 let data7 = data3.exclude_regexp;
 if(typeof data7 === "string"){
-if(func1(data7) < 1){
+if(func2(data7) < 1){
 const err20 = {instancePath:instancePath+"/htcondor/exclude_regexp",schemaPath:"#/properties/htcondor/properties/exclude_regexp/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err20];
@@ -801,7 +803,7 @@ let valid24 = false;
 let passing6 = null;
 const _errs76 = errors;
 if(typeof data17 === "string"){
-if(func1(data17) < 1){
+if(func2(data17) < 1){
 const err48 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err48];
@@ -843,7 +845,7 @@ const len1 = data17.length;
 for(let i1=0; i1<len1; i1++){
 let data18 = data17[i1];
 if(typeof data18 === "string"){
-if(func1(data18) < 1){
+if(func2(data18) < 1){
 const err51 = {instancePath:instancePath+"/tokens/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err51];
@@ -914,7 +916,7 @@ for(const key7 in data14){
 if(pattern13.test(key7)){
 let data19 = data14[key7];
 if(typeof data19 === "string"){
-if(func1(data19) < 1){
+if(func2(data19) < 1){
 const err55 = {instancePath:instancePath+"/tokens/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tokens/patternProperties/%5E(ca%7Ckey_cache%7Calgorithms%7Ckey_refresh%7Ckey_expiry%7Ckid_refetch_interval%7Cfetch_failure_ttl%7Cfetch_timeout%7Cfetch_max_bytes)%24/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err55];
@@ -967,7 +969,7 @@ errors++;
 if(data20.safe_pattern !== undefined){
 let data21 = data20.safe_pattern;
 if(typeof data21 === "string"){
-if(func1(data21) < 1){
+if(func2(data21) < 1){
 const err59 = {instancePath:instancePath+"/identity/safe_pattern",schemaPath:"#/properties/identity/properties/safe_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err59];
@@ -1067,7 +1069,7 @@ errors++;
 if(data20.passwd !== undefined){
 let data25 = data20.passwd;
 if(typeof data25 === "string"){
-if(func1(data25) < 1){
+if(func2(data25) < 1){
 const err67 = {instancePath:instancePath+"/identity/passwd",schemaPath:"#/properties/identity/properties/passwd/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err67];
@@ -1092,7 +1094,7 @@ errors++;
 if(data20.group !== undefined){
 let data26 = data20.group;
 if(typeof data26 === "string"){
-if(func1(data26) < 1){
+if(func2(data26) < 1){
 const err69 = {instancePath:instancePath+"/identity/group",schemaPath:"#/properties/identity/properties/group/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err69];
@@ -1117,7 +1119,7 @@ errors++;
 if(data20.login_defs !== undefined){
 let data27 = data20.login_defs;
 if(typeof data27 === "string"){
-if(func1(data27) < 1){
+if(func2(data27) < 1){
 const err71 = {instancePath:instancePath+"/identity/login_defs",schemaPath:"#/properties/identity/properties/login_defs/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err71];
@@ -1169,7 +1171,7 @@ errors++;
 if(data28.log !== undefined){
 let data29 = data28.log;
 if(typeof data29 === "string"){
-if(func1(data29) < 1){
+if(func2(data29) < 1){
 const err75 = {instancePath:instancePath+"/audit/log",schemaPath:"#/properties/audit/properties/log/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err75];
@@ -1235,7 +1237,7 @@ let valid34 = false;
 let passing7 = null;
 const _errs115 = errors;
 if(typeof data31 === "string"){
-if(func1(data31) < 1){
+if(func2(data31) < 1){
 const err80 = {instancePath:instancePath+"/bans/file",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err80];
@@ -1277,7 +1279,7 @@ const len2 = data31.length;
 for(let i2=0; i2<len2; i2++){
 let data32 = data31[i2];
 if(typeof data32 === "string"){
-if(func1(data32) < 1){
+if(func2(data32) < 1){
 const err83 = {instancePath:instancePath+"/bans/file/" + i2,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err83];
@@ -1355,12 +1357,12 @@ vErrors.push(err87);
 errors++;
 }
 }
-if(data.limits !== undefined){
-let data33 = data.limits;
+if(data.serve !== undefined){
+let data33 = data.serve;
 if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
 for(const key11 in data33){
-if(!((((key11 === "deadline") || (key11 === "stdin_max")) || (key11 === "regex_budget")) || (key11 === "file_max"))){
-const err88 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(!((key11 === "socket") || (key11 === "budget"))){
+const err88 = {instancePath:instancePath+"/serve",schemaPath:"#/properties/serve/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1370,11 +1372,11 @@ vErrors.push(err88);
 errors++;
 }
 }
-if(data33.deadline !== undefined){
-let data34 = data33.deadline;
+if(data33.socket !== undefined){
+let data34 = data33.socket;
 if(typeof data34 === "string"){
 if(!pattern21.test(data34)){
-const err89 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
+const err89 = {instancePath:instancePath+"/serve/socket",schemaPath:"#/properties/serve/properties/socket/pattern",keyword:"pattern",params:{pattern: "^/[^\\s\"']*$"},message:"must match pattern \""+"^/[^\\s\"']*$"+"\""};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1385,7 +1387,7 @@ errors++;
 }
 }
 else {
-const err90 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err90 = {instancePath:instancePath+"/serve/socket",schemaPath:"#/properties/serve/properties/socket/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1395,11 +1397,11 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data33.stdin_max !== undefined){
-let data35 = data33.stdin_max;
+if(data33.budget !== undefined){
+let data35 = data33.budget;
 if(typeof data35 === "string"){
-if(!pattern14.test(data35)){
-const err91 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(!pattern22.test(data35)){
+const err91 = {instancePath:instancePath+"/serve/budget",schemaPath:"#/properties/serve/properties/budget/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1410,7 +1412,7 @@ errors++;
 }
 }
 else {
-const err92 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err92 = {instancePath:instancePath+"/serve/budget",schemaPath:"#/properties/serve/properties/budget/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1420,11 +1422,9 @@ vErrors.push(err92);
 errors++;
 }
 }
-if(data33.regex_budget !== undefined){
-let data36 = data33.regex_budget;
-if(typeof data36 === "string"){
-if(!pattern21.test(data36)){
-const err93 = {instancePath:instancePath+"/limits/regex_budget",schemaPath:"#/properties/limits/properties/regex_budget/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
+}
+else {
+const err93 = {instancePath:instancePath+"/serve",schemaPath:"#/properties/serve/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1434,8 +1434,12 @@ vErrors.push(err93);
 errors++;
 }
 }
-else {
-const err94 = {instancePath:instancePath+"/limits/regex_budget",schemaPath:"#/properties/limits/properties/regex_budget/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.limits !== undefined){
+let data36 = data.limits;
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+for(const key12 in data36){
+if(!((((key12 === "deadline") || (key12 === "stdin_max")) || (key12 === "regex_budget")) || (key12 === "file_max"))){
+const err94 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1445,11 +1449,11 @@ vErrors.push(err94);
 errors++;
 }
 }
-if(data33.file_max !== undefined){
-let data37 = data33.file_max;
+if(data36.deadline !== undefined){
+let data37 = data36.deadline;
 if(typeof data37 === "string"){
-if(!pattern14.test(data37)){
-const err95 = {instancePath:instancePath+"/limits/file_max",schemaPath:"#/properties/limits/properties/file_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(!pattern22.test(data37)){
+const err95 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1460,7 +1464,7 @@ errors++;
 }
 }
 else {
-const err96 = {instancePath:instancePath+"/limits/file_max",schemaPath:"#/properties/limits/properties/file_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err96 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1470,9 +1474,11 @@ vErrors.push(err96);
 errors++;
 }
 }
-}
-else {
-const err97 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data36.stdin_max !== undefined){
+let data38 = data36.stdin_max;
+if(typeof data38 === "string"){
+if(!pattern14.test(data38)){
+const err97 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1482,12 +1488,8 @@ vErrors.push(err97);
 errors++;
 }
 }
-for(const key12 in data){
-if(pattern4.test(key12)){
-let data38 = data[key12];
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-if(data38.policy === undefined){
-const err98 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "policy"},message:"must have required property '"+"policy"+"'"};
+else {
+const err98 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1496,9 +1498,12 @@ vErrors.push(err98);
 }
 errors++;
 }
-for(const key13 in data38){
-if(!(key13 === "policy")){
-const err99 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+}
+if(data36.regex_budget !== undefined){
+let data39 = data36.regex_budget;
+if(typeof data39 === "string"){
+if(!pattern22.test(data39)){
+const err99 = {instancePath:instancePath+"/limits/regex_budget",schemaPath:"#/properties/limits/properties/regex_budget/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1508,15 +1513,8 @@ vErrors.push(err99);
 errors++;
 }
 }
-if(data38.policy !== undefined){
-let data39 = data38.policy;
-const _errs137 = errors;
-let valid41 = false;
-let passing8 = null;
-const _errs138 = errors;
-if(typeof data39 === "string"){
-if(func1(data39) < 1){
-const err100 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err100 = {instancePath:instancePath+"/limits/regex_budget",schemaPath:"#/properties/limits/properties/regex_budget/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1526,8 +1524,11 @@ vErrors.push(err100);
 errors++;
 }
 }
-else {
-const err101 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data36.file_max !== undefined){
+let data40 = data36.file_max;
+if(typeof data40 === "string"){
+if(!pattern14.test(data40)){
+const err101 = {instancePath:instancePath+"/limits/file_max",schemaPath:"#/properties/limits/properties/file_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1536,15 +1537,9 @@ vErrors.push(err101);
 }
 errors++;
 }
-var _valid8 = _errs138 === errors;
-if(_valid8){
-valid41 = true;
-passing8 = 0;
 }
-const _errs140 = errors;
-if(Array.isArray(data39)){
-if(data39.length < 1){
-const err102 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+else {
+const err102 = {instancePath:instancePath+"/limits/file_max",schemaPath:"#/properties/limits/properties/file_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1553,12 +1548,10 @@ vErrors.push(err102);
 }
 errors++;
 }
-const len3 = data39.length;
-for(let i3=0; i3<len3; i3++){
-let data40 = data39[i3];
-if(typeof data40 === "string"){
-if(func1(data40) < 1){
-const err103 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+else {
+const err103 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1568,8 +1561,12 @@ vErrors.push(err103);
 errors++;
 }
 }
-else {
-const err104 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key13 in data){
+if(pattern4.test(key13)){
+let data41 = data[key13];
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+if(data41.policy === undefined){
+const err104 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "policy"},message:"must have required property '"+"policy"+"'"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1578,10 +1575,9 @@ vErrors.push(err104);
 }
 errors++;
 }
-}
-}
-else {
-const err105 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+for(const key14 in data41){
+if(!(key14 === "policy")){
+const err105 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1590,19 +1586,16 @@ vErrors.push(err105);
 }
 errors++;
 }
-var _valid8 = _errs140 === errors;
-if(_valid8 && valid41){
-valid41 = false;
-passing8 = [passing8, 1];
 }
-else {
-if(_valid8){
-valid41 = true;
-passing8 = 1;
-}
-}
-if(!valid41){
-const err106 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf"};
+if(data41.policy !== undefined){
+let data42 = data41.policy;
+const _errs144 = errors;
+let valid42 = false;
+let passing8 = null;
+const _errs145 = errors;
+if(typeof data42 === "string"){
+if(func2(data42) < 1){
+const err106 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1611,21 +1604,9 @@ vErrors.push(err106);
 }
 errors++;
 }
-else {
-errors = _errs137;
-if(vErrors !== null){
-if(_errs137){
-vErrors.length = _errs137;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err107 = {instancePath:instancePath+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err107 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1634,14 +1615,15 @@ vErrors.push(err107);
 }
 errors++;
 }
+var _valid8 = _errs145 === errors;
+if(_valid8){
+valid42 = true;
+passing8 = 0;
 }
-}
-for(const key14 in data){
-if(pattern5.test(key14)){
-let data41 = data[key14];
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-if(data41.accounts === undefined){
-const err108 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "accounts"},message:"must have required property '"+"accounts"+"'"};
+const _errs147 = errors;
+if(Array.isArray(data42)){
+if(data42.length < 1){
+const err108 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1650,8 +1632,12 @@ vErrors.push(err108);
 }
 errors++;
 }
-if(data41.lease_dir === undefined){
-const err109 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "lease_dir"},message:"must have required property '"+"lease_dir"+"'"};
+const len3 = data42.length;
+for(let i3=0; i3<len3; i3++){
+let data43 = data42[i3];
+if(typeof data43 === "string"){
+if(func2(data43) < 1){
+const err109 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1660,9 +1646,9 @@ vErrors.push(err109);
 }
 errors++;
 }
-for(const key15 in data41){
-if(!(((((key15 === "accounts") || (key15 === "group")) || (key15 === "lease_dir")) || (key15 === "lease_days")) || (key15 === "key"))){
-const err110 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+}
+else {
+const err110 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1672,11 +1658,9 @@ vErrors.push(err110);
 errors++;
 }
 }
-if(data41.accounts !== undefined){
-let data42 = data41.accounts;
-if(typeof data42 === "string"){
-if(!pattern27.test(data42)){
-const err111 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/pattern",keyword:"pattern",params:{pattern: "^\\S+([ ,]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ ,]+\\S+)*$"+"\""};
+}
+else {
+const err111 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1685,9 +1669,19 @@ vErrors.push(err111);
 }
 errors++;
 }
+var _valid8 = _errs147 === errors;
+if(_valid8 && valid42){
+valid42 = false;
+passing8 = [passing8, 1];
 }
 else {
-const err112 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(_valid8){
+valid42 = true;
+passing8 = 1;
+}
+}
+if(!valid42){
+const err112 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1696,12 +1690,21 @@ vErrors.push(err112);
 }
 errors++;
 }
+else {
+errors = _errs144;
+if(vErrors !== null){
+if(_errs144){
+vErrors.length = _errs144;
 }
-if(data41.group !== undefined){
-let data43 = data41.group;
-if(typeof data43 === "string"){
-if(!pattern28.test(data43)){
-const err113 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/pattern",keyword:"pattern",params:{pattern: "^[^\\s:]+$"},message:"must match pattern \""+"^[^\\s:]+$"+"\""};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err113 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1711,8 +1714,13 @@ vErrors.push(err113);
 errors++;
 }
 }
-else {
-const err114 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+for(const key15 in data){
+if(pattern5.test(key15)){
+let data44 = data[key15];
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+if(data44.accounts === undefined){
+const err114 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "accounts"},message:"must have required property '"+"accounts"+"'"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1721,12 +1729,8 @@ vErrors.push(err114);
 }
 errors++;
 }
-}
-if(data41.lease_dir !== undefined){
-let data44 = data41.lease_dir;
-if(typeof data44 === "string"){
-if(func1(data44) < 1){
-const err115 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data44.lease_dir === undefined){
+const err115 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "lease_dir"},message:"must have required property '"+"lease_dir"+"'"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1735,9 +1739,9 @@ vErrors.push(err115);
 }
 errors++;
 }
-}
-else {
-const err116 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key16 in data44){
+if(!(((((key16 === "accounts") || (key16 === "group")) || (key16 === "lease_dir")) || (key16 === "lease_days")) || (key16 === "key"))){
+const err116 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1747,11 +1751,11 @@ vErrors.push(err116);
 errors++;
 }
 }
-if(data41.lease_days !== undefined){
-let data45 = data41.lease_days;
+if(data44.accounts !== undefined){
+let data45 = data44.accounts;
 if(typeof data45 === "string"){
-if(!pattern14.test(data45)){
-const err117 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(!pattern29.test(data45)){
+const err117 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/pattern",keyword:"pattern",params:{pattern: "^\\S+([ ,]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ ,]+\\S+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1762,7 +1766,7 @@ errors++;
 }
 }
 else {
-const err118 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err118 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1772,11 +1776,11 @@ vErrors.push(err118);
 errors++;
 }
 }
-if(data41.key !== undefined){
-let data46 = data41.key;
+if(data44.group !== undefined){
+let data46 = data44.group;
 if(typeof data46 === "string"){
 if(!pattern30.test(data46)){
-const err119 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/pattern",keyword:"pattern",params:{pattern: "^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"},message:"must match pattern \""+"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"+"\""};
+const err119 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/pattern",keyword:"pattern",params:{pattern: "^[^\\s:]+$"},message:"must match pattern \""+"^[^\\s:]+$"+"\""};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1787,7 +1791,7 @@ errors++;
 }
 }
 else {
-const err120 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err120 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1797,9 +1801,11 @@ vErrors.push(err120);
 errors++;
 }
 }
-}
-else {
-const err121 = {instancePath:instancePath+"/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data44.lease_dir !== undefined){
+let data47 = data44.lease_dir;
+if(typeof data47 === "string"){
+if(func2(data47) < 1){
+const err121 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1809,15 +1815,88 @@ vErrors.push(err121);
 errors++;
 }
 }
-}
-}
 else {
-const err122 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err122 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err122];
 }
 else {
 vErrors.push(err122);
+}
+errors++;
+}
+}
+if(data44.lease_days !== undefined){
+let data48 = data44.lease_days;
+if(typeof data48 === "string"){
+if(!pattern14.test(data48)){
+const err123 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+}
+else {
+const err124 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+if(data44.key !== undefined){
+let data49 = data44.key;
+if(typeof data49 === "string"){
+if(!pattern32.test(data49)){
+const err125 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/pattern",keyword:"pattern",params:{pattern: "^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"},message:"must match pattern \""+"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"+"\""};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+else {
+const err126 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+}
+else {
+const err127 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err128 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
 }
 errors++;
 }
@@ -1827,4 +1906,4 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 // The schema itself, for check's "did you mean".
-export const schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}},"^pool [A-Za-z0-9_-]+$":{"description":"Pool accounts, as in a policy file (lease_dir relative to this file)","type":"object","additionalProperties":false,"required":["accounts","lease_dir"],"properties":{"accounts":{"type":"string","pattern":"^\\S+([ ,]+\\S+)*$"},"group":{"type":"string","pattern":"^[^\\s:]+$"},"lease_dir":{"type":"string","minLength":1},"lease_days":{"type":"string","pattern":"^[0-9]+$"},"key":{"type":"string","pattern":"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"},"arc6_unchecked":{"$ref":"#/$defs/bool"}}},"tokens":{"description":"Token checks, and verification (README: [tokens]); values and bounds are checked with the line named","type":"object","additionalProperties":false,"properties":{"skew":{"type":"string","pattern":"^[0-9]+$"}},"patternProperties":{"^(check|system_jwks_cache)$":{"$ref":"#/$defs/bool"},"^(trust|jwks)$":{"$ref":"#/$defs/paths"},"^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$":{"type":"string","minLength":1}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"},"domains":{"description":"Domains an HTCondor identity may have besides uid_domain (space-separated)","$ref":"#/$defs/list"},"allow_system":{"description":"System accounts and groups that may be emitted after all (space-separated)","$ref":"#/$defs/list"},"passwd":{"description":"The account database (default /etc/passwd)","type":"string","minLength":1},"group":{"description":"The group database (default /etc/group)","type":"string","minLength":1},"login_defs":{"description":"Where the system uid and gid ranges are (default /etc/login.defs)","type":"string","minLength":1}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"bans":{"description":"Ban lists, read on every decision","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"$ref":"#/$defs/paths"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"},"regex_budget":{"description":"Seconds one evaluation may spend matching before it fails closed, like PCRE2's match limit (default 0.2)","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"file_max":{"description":"The largest map, policy or configuration file read, in bytes (default 16777216)","type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};
+export const schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}},"^pool [A-Za-z0-9_-]+$":{"description":"Pool accounts, as in a policy file (lease_dir relative to this file)","type":"object","additionalProperties":false,"required":["accounts","lease_dir"],"properties":{"accounts":{"type":"string","pattern":"^\\S+([ ,]+\\S+)*$"},"group":{"type":"string","pattern":"^[^\\s:]+$"},"lease_dir":{"type":"string","minLength":1},"lease_days":{"type":"string","pattern":"^[0-9]+$"},"key":{"type":"string","pattern":"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"},"arc6_unchecked":{"$ref":"#/$defs/bool"}}},"tokens":{"description":"Token checks, and verification (README: [tokens]); values and bounds are checked with the line named","type":"object","additionalProperties":false,"properties":{"skew":{"type":"string","pattern":"^[0-9]+$"}},"patternProperties":{"^(check|system_jwks_cache)$":{"$ref":"#/$defs/bool"},"^(trust|jwks)$":{"$ref":"#/$defs/paths"},"^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$":{"type":"string","minLength":1}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"},"domains":{"description":"Domains an HTCondor identity may have besides uid_domain (space-separated)","$ref":"#/$defs/list"},"allow_system":{"description":"System accounts and groups that may be emitted after all (space-separated)","$ref":"#/$defs/list"},"passwd":{"description":"The account database (default /etc/passwd)","type":"string","minLength":1},"group":{"description":"The group database (default /etc/group)","type":"string","minLength":1},"login_defs":{"description":"Where the system uid and gid ranges are (default /etc/login.defs)","type":"string","minLength":1}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"bans":{"description":"Ban lists, read on every decision","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"$ref":"#/$defs/paths"}}},"serve":{"description":"The warm decision service (tokenmap serve); its presence makes snippet print the tokenmap-callout wiring","type":"object","additionalProperties":false,"properties":{"socket":{"type":"string","pattern":"^/[^\\s\"']*$"},"budget":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"},"regex_budget":{"description":"Seconds one evaluation may spend matching before it fails closed, like PCRE2's match limit (default 0.2)","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"file_max":{"description":"The largest map, policy or configuration file read, in bytes (default 16777216)","type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};

@@ -1,0 +1,236 @@
+// The warm path, for npm run bench (scripts/bench.mjs calls these): one callout through
+// bin/tokenmap-callout with the service up, against the legacy EGI check-in-validator plugin on the same
+// configuration and payload and against `node -e 0`, p50 and p99, side by side in one run; the decision
+// inside the service at 1,000 decisions per second; its memory over 1,000,000 decisions.
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+const EGI_PAYLOAD = 'mapfiles/tokens/egi-biomed-pilot.json';
+const MAPPING =
+  'biomedpilot = * https://aai.egi.eu/auth/realms/egi * compute.create ' +
+  'urn:mace:egi.eu:group:biomed:role=pilot#aai.egi.eu';
+// Where an installed legacy plugin lives (its RPM), unless TOKENMAP_BENCH_LEGACY names a copy of
+// bin/egi-check-in-validator.py from EGI-Federation/check-in-validator-plugin. Its code is not part of
+// this repository, so the bench cannot write it: without one it says so.
+const LEGACY_PATHS = ['/usr/bin/egi-check-in-validator.py', '/usr/bin/egi-check-in-validator'];
+
+const percentile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+/** Starts `tokenmap serve` on a socket in a fresh directory; resolves once it listens. */
+export function startService(bin, args) {
+  const dir = mkdtempSync(join(tmpdir(), 'tokenmap-bench-serve-'));
+  const socket = join(dir, 'tokenmap.sock');
+  const child = spawn(bin, ['serve', '--socket', socket, ...args], {
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (b) => (log += b));
+  return new Promise((resolve, reject) => {
+    const check = setInterval(() => {
+      if (!log.includes('listening on')) return;
+      clearInterval(check);
+      resolve({
+        socket,
+        stop: () =>
+          new Promise((done) => {
+            child.once('exit', () => (rmSync(dir, { recursive: true, force: true }), done()));
+            child.kill('SIGTERM');
+          }),
+      });
+    }, 20);
+    child.once('exit', (code) => (clearInterval(check), reject(new Error(`tokenmap serve exited ${code}: ${log}`))));
+  });
+}
+
+/** The check-in-validator configuration both plugins read, and the logger file the legacy one insists on. */
+function legacyConfig(dir) {
+  const logger = join(dir, 'logger.ini');
+  writeFileSync(
+    logger,
+    '[loggers]\nkeys=root\n[handlers]\nkeys=stderr\n[formatters]\nkeys=plain\n' +
+      '[logger_root]\nlevel=ERROR\nhandlers=stderr\n' +
+      '[handler_stderr]\nclass=StreamHandler\nlevel=ERROR\nformatter=plain\nargs=(sys.stderr,)\n' +
+      '[formatter_plain]\nformat=%(message)s\n',
+  );
+  const config = join(dir, 'check-in-validator.ini');
+  writeFileSync(config, `[mappings]\n${MAPPING}\n\n[logger]\nconfig_path=${logger}\n`);
+  return config;
+}
+
+function legacyPlugin(dir) {
+  const source = [process.env.TOKENMAP_BENCH_LEGACY, ...LEGACY_PATHS].find((p) => p && existsSync(p));
+  if (!source || !existsSync('/usr/bin/python3')) return null;
+  const copy = join(dir, 'egi-check-in-validator.py');
+  copyFileSync(source, copy);
+  return { source, copy };
+}
+
+/** The callout, warm and cold, against the legacy plugin and `node -e 0`; p50 and p99 of interleaved runs. */
+export async function warmPath({ ROOT, BIN, spawnTimed, quick }) {
+  const runs = quick ? 30 : 200;
+  const dir = mkdtempSync(join(tmpdir(), 'tokenmap-bench-warm-'));
+  const config = legacyConfig(dir);
+  const service = await startService(BIN, ['-c', config]);
+  const callout = join(ROOT, 'bin/tokenmap-callout');
+  const stdinFile = join(ROOT, EGI_PAYLOAD);
+  const legacy = legacyPlugin(dir);
+  const plugin = ['htcondor-plugin', '-c', config];
+  const cases = [
+    { name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
+    { name: 'curl --version (the floor of any curl client)', cmd: '/usr/bin/curl', args: ['-q', '--version'] },
+    {
+      name: 'tokenmap-callout htcondor-plugin -c, service up',
+      cmd: callout,
+      args: ['--socket', service.socket, ...plugin],
+      stdinFile,
+      expect: 0,
+    },
+    {
+      name: 'tokenmap-callout htcondor-plugin -c, no service (fallback)',
+      cmd: callout,
+      args: ['--socket', join(dir, 'none.sock'), ...plugin],
+      stdinFile,
+      expect: 0,
+    },
+    { name: 'tokenmap htcondor-plugin -c (cold)', cmd: BIN, args: plugin, stdinFile, expect: 0 },
+  ];
+  if (legacy)
+    cases.push({
+      name: 'legacy egi-check-in-validator.py (system python3)',
+      cmd: '/usr/bin/python3',
+      args: [legacy.copy, '-c', config],
+      stdinFile,
+      expect: 0,
+    });
+  const times = new Map(cases.map((c) => [c.name, []]));
+  for (let round = -3; round < runs; round++)
+    for (const c of [...cases].sort(() => Math.random() - 0.5)) {
+      const t = spawnTimed(c);
+      if (round >= 0) times.get(c.name).push(t);
+    }
+  await service.stop();
+  rmSync(dir, { recursive: true, force: true });
+  const p = (name, q) => percentile(times.get(name), q);
+  console.log(`\n## The warm path (${runs} interleaved runs each; EGI payload, one check-in-validator mapping)\n`);
+  console.log(
+    legacy
+      ? `Legacy plugin: a copy of ${legacy.source}, under /usr/bin/python3.`
+      : 'Legacy plugin: NOT RUN. Its code is not in this repository and no installed copy was found; set ' +
+          'TOKENMAP_BENCH_LEGACY=/path/to/egi-check-in-validator.py (EGI-Federation/check-in-validator-plugin).',
+  );
+  console.log('\n| case | p50 ms | p99 ms | p50 vs node -e 0 | p50 vs legacy | p99 vs legacy |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  const legacyName = cases.at(-1).name;
+  for (const c of cases) {
+    const vsLegacy = (q) => (legacy ? `${(p(c.name, q) / p(legacyName, q)).toFixed(2)}x` : 'n/a');
+    console.log(
+      `| ${c.name} | ${p(c.name, 0.5).toFixed(1)} | ${p(c.name, 0.99).toFixed(1)} | ` +
+        `${(p(c.name, 0.5) / p('node -e 0', 0.5)).toFixed(2)}x | ${vsLegacy(0.5)} | ${vsLegacy(0.99)} |`,
+    );
+  }
+  console.log('\nTargets for the service-up callout: <= 0.25x legacy, <= 0.15x node -e 0.');
+}
+
+/** Waits until `ms` since `t0` (hrtime, ns), so that requests go out at a steady rate. */
+const until = (t0, ms) =>
+  new Promise((resolve) => setTimeout(resolve, Math.max(0, ms - Number(process.hrtime.bigint() - t0) / 1e6)));
+
+function post(socket, body) {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, method: 'POST', path: '/v1/callout', agent: false }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A form body as curl --data-urlencode writes it. */
+const form = (fields) => fields.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+
+/**
+ * Decisions at 1,000 per second: in the service's own code, in this process (the time a decision takes
+ * in the service), and as HTTP round trips to a running service over its socket.
+ */
+export async function inService({ ROOT, BIN, quick }) {
+  const [{ DecisionService }, { RuleCache }, { Metrics }, { main }] = await Promise.all(
+    ['serve/decision-service.js', 'serve/rule-cache.js', 'serve/metrics.js', 'cli/main.js'].map(
+      (m) => import(join(ROOT, 'dist', m)),
+    ),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'tokenmap-bench-rate-'));
+  const config = legacyConfig(dir);
+  const payload = (await import('node:fs')).readFileSync(join(ROOT, EGI_PAYLOAD));
+  const cache = new RuleCache({ flags: [{ kind: 'policy', path: config }] }, Date.now);
+  const service = new DecisionService({ main, cache, metrics: new Metrics(), budgetMs: 1000, self: BIN });
+  const req = { args: ['htcondor-plugin', '-c', config], env: {}, stdin: payload };
+  const seconds = quick ? 1 : 5;
+  for (let i = 0; i < 2000; i++) await service.answer(req);
+  const inProcess = [];
+  let t0 = process.hrtime.bigint();
+  for (let i = 0; i < seconds * 1000; i++) {
+    await until(t0, i);
+    const s = process.hrtime.bigint();
+    await service.answer(req);
+    inProcess.push(Number(process.hrtime.bigint() - s) / 1e6);
+  }
+  const running = await startService(BIN, ['-c', config]);
+  const body = form([...req.args.map((a) => ['arg', a]), ['stdin', payload.toString('latin1')]]);
+  for (let i = 0; i < 500; i++) await post(running.socket, body);
+  const overSocket = [];
+  t0 = process.hrtime.bigint();
+  for (let i = 0; i < seconds * 1000; i++) {
+    await until(t0, i);
+    const s = process.hrtime.bigint();
+    await post(running.socket, body);
+    overSocket.push(Number(process.hrtime.bigint() - s) / 1e6);
+  }
+  await running.stop();
+  console.log(`\n## Decisions at 1,000 per second (${seconds * 1000} decisions)\n`);
+  console.log('| measure | p50 ms | p99 ms | max ms | target |');
+  console.log('|---|---:|---:|---:|---|');
+  for (const [name, xs, target] of [
+    ['in the service (its code, in this process)', inProcess, 'p99 <= 1 ms'],
+    ['HTTP round trip over the socket, from another process', overSocket, ''],
+  ])
+    console.log(
+      `| ${name} | ${percentile(xs, 0.5).toFixed(3)} | ${percentile(xs, 0.99).toFixed(3)} | ` +
+        `${Math.max(...xs).toFixed(3)} | ${target} |`,
+    );
+  return { service, req, dir };
+}
+
+/** Heap and RSS after 1,000,000 decisions in the service's code, after a collection, against the start. */
+export async function serviceMemory({ service, req, dir }, { quick }) {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc');
+  const total = quick ? 100_000 : 1_000_000;
+  const mib = (n) => (n / 1048576).toFixed(1);
+  const sample = () => (gc(), gc(), process.memoryUsage());
+  for (let i = 0; i < 10_000; i++) await service.answer(req);
+  const start = sample();
+  const rows = [];
+  const t0 = process.hrtime.bigint();
+  for (let i = 1; i <= total; i++) {
+    await service.answer(req);
+    if (i % (total / 4) === 0) rows.push([i, sample()]);
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`\n## Memory over ${total.toLocaleString('en')} decisions in the service's code\n`);
+  console.log(`${Math.round(total / secs).toLocaleString('en')} decisions per second, one after another.\n`);
+  console.log('| after | heap used | RSS |');
+  console.log('|---:|---:|---:|');
+  console.log(`| 10,000 (start) | ${mib(start.heapUsed)} MiB | ${mib(start.rss)} MiB |`);
+  for (const [n, m] of rows) console.log(`| ${n.toLocaleString('en')} | ${mib(m.heapUsed)} MiB | ${mib(m.rss)} MiB |`);
+}

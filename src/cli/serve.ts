@@ -1,0 +1,77 @@
+/**
+ * `tokenmap serve`: the warm decision service (src/serve/), and `tokenmap status` / `serve --status`,
+ * which ask a running one. The rules are built once here through the same builder every callout uses,
+ * so an invalid configuration stops the service before it listens (exit 2, FILE:LINE).
+ */
+import { resolve } from 'node:path';
+import { TokenmapError, systemErrorText } from '../errors.js';
+import { loadSiteConfig, resolveConfigPath } from '../config/config.js';
+import { nodeReader } from '../io/node-reader.js';
+import { Metrics } from '../serve/metrics.js';
+import { RuleCache, type Served } from '../serve/rule-cache.js';
+import { runService } from '../serve/service.js';
+import { resolveSocket } from '../serve/socket-path.js';
+import { fetchFromService, renderStatus, type StatusSnapshot } from '../serve/status.js';
+import { commandRuleSet, orderedSources } from './evaluation.js';
+import { EXIT_OK } from './fail.js';
+import type { CliIo } from '../io/cli-io.js';
+import { main, VERSION } from './main.js';
+
+export const DEFAULT_BUDGET_S = 1;
+const POLL_MS = 250;
+
+interface ServeOptions {
+  config?: string;
+  socket?: string;
+  status?: boolean;
+  json?: boolean;
+}
+
+export async function runStatus(opts: ServeOptions, io: CliIo): Promise<number> {
+  const socket = resolveSocket(opts.socket, io.env);
+  let r;
+  try {
+    r = await fetchFromService(socket, '/status');
+  } catch (e) {
+    throw new TokenmapError('SERVICE_DOWN', `no service answers on this socket (${systemErrorText(e)})`, {
+      file: socket,
+      line: 0,
+    });
+  }
+  if (r.status !== 200)
+    throw new TokenmapError('SERVICE_DOWN', `the service answered HTTP ${r.status}`, { file: socket, line: 0 });
+  io.out(opts.json ? r.body : renderStatus(JSON.parse(r.body.toString('utf8')) as StatusSnapshot));
+  return EXIT_OK;
+}
+
+export async function runServe(opts: ServeOptions, io: CliIo, argv: readonly string[]): Promise<number> {
+  if (opts.status) return runStatus(opts, io);
+  const flags = orderedSources(argv).map((f) => ({ ...f, path: resolve(f.path) }));
+  const served: Served = flags.length ? { flags } : { config: resolve(resolveConfigPath(opts.config, io.env)) };
+  const metrics = new Metrics();
+  const log = (line: string) => io.err(line);
+  const cache = new RuleCache(served, io.now, (r) => {
+    if (r.initial) return;
+    metrics.reload(r.ok);
+    if (r.ok) log(`tokenmap serve: rules reloaded, generation ${cache.generation}`);
+    else log(`tokenmap serve: reload failed, keeping generation ${cache.generation}: ${r.error}`);
+  });
+  const primeArgv =
+    'flags' in served
+      ? served.flags.flatMap((f) => [f.kind === 'mapfile' ? '--mapfile' : '-c', f.path])
+      : ['--config', served.config];
+  commandRuleSet('config' in served ? { config: served.config } : {}, primeArgv, { ...io, rules: cache.provider });
+  const serve = 'config' in served ? loadSiteConfig(served.config, nodeReader).serve : null;
+  return runService({
+    socket: resolveSocket(opts.socket, { TOKENMAP_SOCKET: serve?.socket, ...io.env }),
+    cache,
+    metrics,
+    main,
+    self: io.self,
+    version: VERSION,
+    budgetMs: (serve?.budget ?? DEFAULT_BUDGET_S) * 1000,
+    pollMs: POLL_MS,
+    env: io.env,
+    log,
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * One callout answered in process: the forwarded request runs through the command line's own `main` (the
+ * same argv parsing, command, rendering and exit code as the cold path) with the rules from the cache.
+ * What the service cannot answer the same way (other rule sources, relative paths, a decision that ran
+ * into the service's time budget) becomes a fallback frame, and the client runs the cold path.
+ */
+import type { Decision } from '../engine/decision.js';
+import type { RuleSet } from '../engine/rule-set.js';
+import { Metrics, type Result } from './metrics.js';
+import { answerFrame, fallbackFrame, type CalloutRequest, type FallbackReason } from './protocol.js';
+import { requestIo, type RequestIo } from './request-io.js';
+import { NotServed, RuleCache } from './rule-cache.js';
+
+/** The command line's entry (cli/main.ts), handed in: the service runs exactly what the cold path runs. */
+export type Main = (argv: string[], io: RequestIo) => Promise<number>;
+
+export const SERVED_COMMANDS = ['htcondor-plugin', 'arc-plugin'];
+const RESULT_OF_EXIT: Result[] = ['mapped', 'declined', 'error'];
+
+export interface ServiceOptions {
+  main: Main;
+  cache: RuleCache;
+  metrics: Metrics;
+  /** Milliseconds a decision may take in the service; a slower one is handed to the cold path. */
+  budgetMs: number;
+  /** The cold executable (what snippet-like output names). */
+  self: string;
+}
+
+export class DecisionService {
+  constructor(private readonly o: ServiceOptions) {}
+
+  async answer(req: CalloutRequest): Promise<Buffer> {
+    const started = process.hrtime.bigint();
+    if (!SERVED_COMMANDS.includes(req.args[0] ?? '')) return this.fallback('not-served');
+    // Filled in by the callbacks below while the command runs.
+    const seen: { refusal?: FallbackReason; budgeted?: boolean; decision?: Decision } = {};
+    const captured = requestIo(
+      req,
+      this.o.self,
+      (request, build) => {
+        let p: RuleSet;
+        try {
+          p = this.o.cache.provider(request, build);
+        } catch (e) {
+          if (e instanceof NotServed) seen.refusal = e.reason;
+          throw e;
+        }
+        if (p.settings.deadline * 1000 <= this.o.budgetMs) return p;
+        seen.budgeted = true;
+        return { ...p, settings: { ...p.settings, deadline: this.o.budgetMs / 1000 } };
+      },
+      (d) => (seen.decision = d),
+    );
+    const code = await this.o.main(req.args, captured);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (seen.refusal) return this.fallback(seen.refusal);
+    // The full deadline may still give a different answer: let the cold path decide with it.
+    if (code === 2 && seen.budgeted && seconds * 1000 >= this.o.budgetMs) return this.fallback('over-budget');
+    this.o.metrics.decision(RESULT_OF_EXIT[code] ?? 'error', seconds, seen.decision?.rule);
+    return answerFrame({ code, stdout: captured.stdout(), stderr: Buffer.from(captured.stderr()) });
+  }
+
+  fallback(reason: FallbackReason): Buffer {
+    this.o.metrics.fallback(reason);
+    return fallbackFrame(reason);
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * The io one request runs with: the forwarded environment and stdin bytes in memory (memoryIo), so that
+ * the exact stdout bytes, stderr lines and exit code come back, plus the service's hooks: the cached
+ * rules, and a look at the Decision for the metrics.
+ */
+import type { Decision } from '../engine/decision.js';
+import type { RuleSetProvider } from '../engine/rule-set-provider.js';
+import { memoryIo, type MemoryIo } from '../io/memory-io.js';
+
+export type RequestIo = MemoryIo & { rules: RuleSetProvider; decided: (d: Decision) => void };
+
+export function requestIo(
+  req: { env: Record<string, string>; stdin: Buffer | null },
+  self: string,
+  rules: RuleSetProvider,
+  decided: (d: Decision) => void,
+): RequestIo {
+  // No stdin field: the client had nothing to read (a terminal, /dev/null), as the cold path would not.
+  return { ...memoryIo({ env: req.env, stdin: req.stdin ?? 'tty', self }), rules, decided };
+}

@@ -1,0 +1,114 @@
+/**
+ * A real `tokenmap serve` child on a socket in a fresh 0700 directory, and bin/tokenmap-callout spawned
+ * the way a CE spawns a plugin.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BIN, ROOT, runBin, type RunOptions, type RunResult } from './run.js';
+
+export const CALLOUT = fileURLToPath(new URL('../../bin/tokenmap-callout', import.meta.url));
+
+export interface Service {
+  socket: string;
+  child: ChildProcess;
+  /** Everything the service wrote on stderr so far (its log). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export async function startService(args: string[], socket?: string): Promise<Service> {
+  const path = socket ?? join(mkdtempSync(join(tmpdir(), 'tokenmap-serve-')), 'tokenmap.sock');
+  const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', BIN, 'serve', '--socket', path, ...args], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr?.on('data', (b: Buffer) => (log += b.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const check = setInterval(() => {
+      if (log.includes('listening on')) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 20);
+    child.once('exit', (code) => {
+      clearInterval(check);
+      reject(new Error(`tokenmap serve exited ${code}: ${log}`));
+    });
+  });
+  return {
+    socket: path,
+    child,
+    log: () => log,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** The callout through the thin client; `socket` undefined means the client's own default. */
+export function runCallout(socket: string | undefined, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  return runBin(socket === undefined ? args : ['--socket', socket, ...args], { ...opts, via: CALLOUT });
+}
+
+/** One HTTP request to the service over its socket, from this process. */
+export function ask(
+  socket: string,
+  method: string,
+  path: string,
+  body?: Buffer | string,
+): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, method, path, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A metric's value from GET /metrics (0 when absent). */
+export async function metric(socket: string, series: string): Promise<number> {
+  const text = (await ask(socket, 'GET', '/metrics')).body.toString();
+  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+export async function status(socket: string): Promise<Record<string, unknown>> {
+  return JSON.parse((await ask(socket, 'GET', '/status')).body.toString()) as Record<string, unknown>;
+}
+
+/** Polls `probe` until it returns true; fails after `ms`. Returns how long it took. */
+export async function eventually(probe: () => Promise<boolean>, ms = 5000): Promise<number> {
+  const t0 = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return Date.now() - t0;
+}
+
+/** A form body as curl --data-urlencode writes it. */
+export function form(fields: [string, Buffer | string][]): Buffer {
+  const enc = (b: Buffer) =>
+    [...b]
+      .map((c) =>
+        /[A-Za-z0-9._~-]/.test(String.fromCharCode(c))
+          ? String.fromCharCode(c)
+          : c === 0x20
+            ? '+'
+            : '%' + c.toString(16).toUpperCase().padStart(2, '0'),
+      )
+      .join('');
+  return Buffer.from(fields.map(([k, v]) => `${k}=${enc(Buffer.from(v))}`).join('&'));
+}
