@@ -17,7 +17,7 @@ import { lintConfig } from './site-config.js';
 
 export type FileKind = 'config' | 'policy' | 'mapfile' | 'policy-dir';
 
-const CONFIG_SECTIONS = /^(rules|htcondor|audience|tokens|identity|audit|limits|plugin \S+)$/;
+const CONFIG_SECTIONS = /^(rules|htcondor|audience|tokens|identity|audit|limits|bans|serve|plugin \S+)$/;
 
 /** What a file is, from its content: the first section header tells INI files apart; anything else is a map file. */
 export function recognise(text: string): Exclude<FileKind, 'policy-dir'> {

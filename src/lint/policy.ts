@@ -149,7 +149,7 @@ export function lintPolicyText(file: string, text: string, ctx: LintContext): Po
       );
     for (const k of ['account', 'group'] as const) {
       const e = entry(k);
-      const problem = e ? accountProblem(e.value, ctx.identity) : null;
+      const problem = e ? accountProblem(e.value, ctx.identity, k) : null;
       if (e && problem) ctx.report(valueAt(e.pos.line, e.value), 'error', 'ACCOUNT_UNSAFE', `${k}: ${problem}`);
     }
   }
