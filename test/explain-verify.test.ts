@@ -180,3 +180,22 @@ t.test('the shipped demo tokens are signed by the demo key pinned in mapfiles/',
   t.equal(expired.code, 1);
   t.match(expired.stdout.toString(), 'signature    rejected: TOKEN_EXPIRED');
 });
+
+t.test('an inherited NODE_TLS_REJECT_UNAUTHORIZED=0 does not turn the TLS checks off (L4)', async (t) => {
+  const issuer = await startIssuer(ca.wrongName, jwks(rsa));
+  t.teardown(() => issuer.close());
+  const c = config(`trust[] = ${issuer.url}\nca = ${ca.caCert}\n`);
+  const r = await runBin(['explain', '--config', c, signToken(rsa, payload(issuer.url))], {
+    env: { NODE_TLS_REJECT_UNAUTHORIZED: '0' },
+  });
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stdout.toString(), /signature +unavailable: KEYS_UNAVAILABLE: .*ERR_TLS_CERT_ALTNAME_INVALID/);
+});
+
+t.test('[tokens] skew is bounded: over an hour is a configuration error naming FILE:LINE (L8)', async (t) => {
+  const c = config('skew = 999999999\n');
+  const r = await runBin(['explain', '--config', c, signToken(rsa, payload(PINNED))]);
+  t.equal(r.code, 2);
+  t.match(r.stderr, new RegExp(`^tokenmap: ${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: .*skew`));
+  t.equal(r.stderr.trim().split('\n').length, 1);
+});

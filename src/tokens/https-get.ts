@@ -55,6 +55,9 @@ export function httpsFetcher(opts: FetchOptions): Fetcher {
       const req = request(parsed, {
         method: 'GET',
         ca: opts.ca,
+        // explicit, so an inherited NODE_TLS_REJECT_UNAUTHORIZED=0 cannot turn chain and host checks off
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
         headers: { accept: 'application/json', 'user-agent': 'tokenmap' },
         agent: false,
       });

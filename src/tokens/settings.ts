@@ -35,9 +35,11 @@ interface Bound {
 }
 
 const BOUNDS: Record<
-  'refresh' | 'expiry' | 'refetchInterval' | 'failureTtl' | 'fetchTimeout' | 'fetchMaxBytes',
+  'skew' | 'refresh' | 'expiry' | 'refetchInterval' | 'failureTtl' | 'fetchTimeout' | 'fetchMaxBytes',
   Bound
 > = {
+  // a typo such as 999999999 would switch the nbf/iat checks off; an hour covers any sane clock drift
+  skew: { key: 'skew', dflt: DEFAULT_SKEW_S, min: 0, max: 3600 },
   // WLCG Common JWT Profile v1.3 §4.3.1: refresh 1-6 h, expiry 1-4 d.
   refresh: { key: 'key_refresh', dflt: 21600, min: 3600, max: 21600 },
   expiry: { key: 'key_expiry', dflt: 172800, min: 86400, max: 345600 },
@@ -90,7 +92,7 @@ export function tokenSettings(
   const s = (k: string) => (typeof section[k] === 'string' ? abs(section[k] as string) : undefined);
   return {
     check: yes(section.check, true),
-    skew: Number(section.skew ?? DEFAULT_SKEW_S),
+    skew: bounded(BOUNDS.skew),
     trust: [...new Set([...many(section.trust), ...pinned.keys()])],
     pinned,
     ca: s('ca'),
