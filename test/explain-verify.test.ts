@@ -199,3 +199,16 @@ t.test('[tokens] skew is bounded: over an hour is a configuration error naming F
   t.match(r.stderr, new RegExp(`^tokenmap: ${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: .*skew`));
   t.equal(r.stderr.trim().split('\n').length, 1);
 });
+
+t.test('no [audience] configured: a token for any other service is TOKEN_AUDIENCE, never verified (M3)', async (t) => {
+  const c = put(
+    dir,
+    'noaud.ini',
+    `[rules]\nsource[] = policy:p.ini\n[tokens]\njwks[] = ${PINNED} pinned.jwks\nsystem_jwks_cache = no\n`,
+  );
+  for (const aud of ['https://storage.elsewhere.example', 'some-oidc-client-id', ['a', 'b']]) {
+    const r = await runBin(['explain', '--config', c, signToken(rsa, payload(PINNED, { aud }))]);
+    t.equal(r.code, 1, r.stderr);
+    t.match(r.stdout.toString(), /signature +rejected: TOKEN_AUDIENCE: .*accepts no audience/);
+  }
+});
