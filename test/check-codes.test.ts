@@ -4,6 +4,8 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LINT_CODES } from '../src/lint/codes.js';
+
+const PILOT = '[rule a]\nissuer = https://i\naccount = a\n';
 import { scratch } from './helpers/files.js';
 import { ROOT, runBin } from './helpers/run.js';
 
@@ -291,6 +293,25 @@ const CASES: Case[] = [
     },
     args: ['--config', 'c.ini'],
     expect: 'p.ini:2:1: warning ARC6_PLUGIN_ONLY',
+  },
+  {
+    code: 'ARC6_AUDIENCE',
+    files: {
+      'c.ini': '[audience]\naccept = https://ce.example:9619\n\n[rules]\nsource[] = policy:p.ini\n',
+      'p.ini': PILOT,
+    },
+    args: ['--config', 'c.ini'],
+    expect: 'c.ini:2:10: warning ARC6_AUDIENCE',
+  },
+  {
+    code: 'ARC6_AUDIENCE',
+    files: {
+      'c.ini':
+        '[audience]\naccept = https://ce.example:9619\narc6_unchecked = yes\n\n[rules]\nsource[] = policy:p.ini\n',
+      'p.ini': PILOT,
+    },
+    args: ['--config', 'c.ini'],
+    expect: 'c.ini:3:18: warning ARC6_AUDIENCE',
   },
   {
     code: 'RULES_NONE_REACHABLE',

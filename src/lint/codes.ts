@@ -54,6 +54,7 @@ export const LINT_CODES = {
   BAN_AFTER_ALLOW: 'a ban that an earlier mapping for the same principal always decides first',
   ARC6_PLUGIN_ONLY: 'a rule ARC 6 could match, reached only through a map file PLUGIN: line (ARC 6 skips map files)',
   RULES_NONE_REACHABLE: 'a configuration whose rule sources hold no rule at all',
+  ARC6_AUDIENCE: 'a site [audience] gate, which ARC 6 (only %D) cannot evaluate: refused there, or waived',
 } as const;
 
 export type LintCode = keyof typeof LINT_CODES;

@@ -156,6 +156,7 @@ export function lintConfig(file: string, reader: FileReader, report: Report): vo
     const line = maps.flatMap((m) => m.facts).find((f) => f.plugins?.includes(name));
     if (line) arc6Checks(ctx, facts, directRules, `the map file's PLUGIN:${name} line at ${formatPos(line.pos)}`);
   }
+  arc6AudienceCheck(report, doc, keys, rulesPos);
   const reachable = maps.reduce((n, m) => n + m.facts.length, 0) + direct.reduce((n, f) => n + f.length, 0);
   const anyValues = valuesOf(doc, keys, 'rules', 'source').length > 0;
   if (reachable === 0 && anyValues)
@@ -166,4 +167,32 @@ export function lintConfig(file: string, reader: FileReader, report: Report): vo
       'the rule sources hold no rule at all: every token is declined (an empty map file, a policy directory of ' +
         '*.conf files?)',
     );
+}
+
+/**
+ * ARC 6 passes only `%D`, so a site audience gate cannot be evaluated there: the callout refuses such
+ * requests (AUDIENCE_UNCHECKABLE) unless `[audience] arc6_unchecked = yes` waives the gate. Either way an
+ * admin should know before the first ARC 6 request does.
+ */
+function arc6AudienceCheck(report: Report, doc: Doc, keys: ScannedKey[], fallback: LintPos): void {
+  const audience = doc.audience ?? {};
+  const gate = words(audience.accept).length > 0 || yes(audience.wlcg_any, false) || yes(audience.scitokens_any, false);
+  if (!gate) return;
+  const waiver = valuesOf(doc, keys, 'audience', 'arc6_unchecked')[0];
+  if (waiver && yes(audience.arc6_unchecked, false))
+    return report(
+      waiver.pos,
+      'warning',
+      'ARC6_AUDIENCE',
+      'under ARC 6 (which passes only %D) the [audience] gate is not evaluated: a token minted for another ' +
+        'service maps there; ARC 7 and HTCondor-CE still check it',
+    );
+  const accept = valuesOf(doc, keys, 'audience', 'accept')[0];
+  report(
+    accept?.pos ?? fallback,
+    'warning',
+    'ARC6_AUDIENCE',
+    'ARC 6 passes only %D, so this [audience] gate cannot be evaluated there: every ARC 6 request is refused ' +
+      '(AUDIENCE_UNCHECKABLE); set [audience] arc6_unchecked = yes to accept that, or run ARC 7',
+  );
 }
