@@ -13,6 +13,8 @@ export interface RegularFileOptions {
   max?: number;
   /** Refuse a symbolic link as the final component (O_NOFOLLOW). */
   noFollow?: boolean;
+  /** More rules on the open descriptor's stat (a regular file), before anything is read; throws to refuse. */
+  check?: (st: Stats) => void;
 }
 
 function kindOf(st: Stats): string {
@@ -43,6 +45,7 @@ export function readRegularFile(path: string | Buffer, opts: RegularFileOptions 
     const st = fstatSync(fd);
     if (st.isDirectory()) throw fileError('EISDIR', 'is a directory');
     if (!st.isFile()) throw fileError('ENOTREG', `${kindOf(st)} is not a regular file`);
+    opts.check?.(st);
     if (st.size > max) throw fileError('EFBIG', `${st.size} bytes is over the cap of ${max} bytes`);
     // The size can change under us: read to EOF, never past the cap.
     const chunks: Buffer[] = [];

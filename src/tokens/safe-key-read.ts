@@ -5,13 +5,11 @@
  * would block the (synchronous) read forever, so a key file must be a regular file, reached without a
  * symlink in its last component, owned by the effective uid or root and writable by nobody else, in a
  * directory with the same owner and write rules, and no larger than a cap. Opening with O_NONBLOCK means a
- * FIFO is refused by fstat instead of blocking in open.
- *
- * Interim home: the `failclosed` branch adds src/io/regular-file.ts (regular files only, size cap,
- * non-blocking open); once that lands, the open/fstat/read part here should be folded into it.
+ * FIFO is refused by fstat instead of blocking in open; io/regular-file.ts does that reading for every file.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
+import { readRegularFile } from '../io/regular-file.js';
 
 /** Generous for a JWKS or an IGTF CA file; an issuer's JWKS is a few KiB. */
 export const KEY_FILE_MAX_BYTES = 4 * 1024 * 1024;
@@ -43,28 +41,19 @@ export function checkKeyDirectory(dir: string): void {
 
 /** null when the file does not exist; UnsafeKeyFile when it breaks a rule; other errors as thrown. */
 export function readKeyFile(path: string, maxBytes = KEY_FILE_MAX_BYTES): Buffer | null {
-  let fd: number;
+  const check = (st: Stats) => {
+    const why = ownershipProblem(st, euid());
+    if (why) throw unsafe(path, why);
+    checkKeyDirectory(dirname(path));
+  };
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    return readRegularFile(path, { max: maxBytes, noFollow: true, check });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     if (code === 'ELOOP') throw unsafe(path, 'a symlink');
+    if (code === 'ENOTREG' || code === 'EISDIR') throw unsafe(path, 'not a regular file');
+    if (code === 'EFBIG') throw unsafe(path, `larger than ${maxBytes} bytes`);
     throw e;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw unsafe(path, 'not a regular file');
-    const why = ownershipProblem(st, euid());
-    if (why) throw unsafe(path, why);
-    checkKeyDirectory(dirname(path));
-    if (st.size > maxBytes) throw unsafe(path, `larger than ${maxBytes} bytes`);
-    const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
-    let n = 0;
-    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0;) n += r;
-    if (n > maxBytes) throw unsafe(path, `larger than ${maxBytes} bytes`);
-    return buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
   }
 }
