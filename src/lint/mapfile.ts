@@ -14,7 +14,7 @@ import type { MapRecord } from '../mapfile/parse.js';
 import { anchoredPrefix } from '../mapfile/pcre2.js';
 import { parseTemplate } from '../mapfile/template.js';
 import { readField, type Field } from '../mapfile/tokenize.js';
-import { accountProblem } from './accounts.js';
+import { accountRefusal } from '../engine/identity.js';
 import type { LintCode } from './codes.js';
 import type { LintContext } from './context.js';
 import type { LintPos } from './problem.js';
@@ -358,6 +358,6 @@ function canonicalChecks(ctx: LintContext, fact: MapFact, pos: LintPos): void {
     return;
   }
   if (parseTemplate(fact.record.canonical).usesNumberedGroups) return;
-  const problem = accountProblem(user, ctx.identity);
+  const problem = accountRefusal(user, ctx.identity);
   if (problem) ctx.report(pos, 'error', 'ACCOUNT_UNSAFE', `${problem}; every token this line matches fails (exit 2)`);
 }

@@ -9,7 +9,7 @@ import { readText } from '../io/read-text.js';
 import { schema as policySchema } from '../generated/policy-validator.js';
 import { parseIni, type IniSection } from '../policy/configparser.js';
 import { parsePolicy, type PolicyRule } from '../policy/parse.js';
-import { accountProblem } from './accounts.js';
+import { accountRefusal } from '../engine/identity.js';
 import { isLintCode } from './codes.js';
 import type { LintContext } from './context.js';
 import { firstCol, type LintPos } from './problem.js';
@@ -133,7 +133,7 @@ export function lintPolicyText(file: string, text: string, ctx: LintContext): Po
       ctx.issuers.push({ issuer: rule.issuer, pos: valueAt(issuerEntry.pos.line, rule.issuer), what: 'policy rule' });
     if (rule.kind === 'mapping') {
       const e = section?.entries.find((x) => x.key === rule.name);
-      const problem = accountProblem(rule.name, ctx.identity);
+      const problem = accountRefusal(rule.name, ctx.identity);
       if (problem && e) ctx.report(at(e.pos.line), 'error', 'ACCOUNT_UNSAFE', problem);
       continue;
     }
@@ -149,7 +149,7 @@ export function lintPolicyText(file: string, text: string, ctx: LintContext): Po
       );
     for (const k of ['account', 'group'] as const) {
       const e = entry(k);
-      const problem = e ? accountProblem(e.value, ctx.identity, k) : null;
+      const problem = e ? accountRefusal(e.value, ctx.identity, k) : null;
       if (e && problem) ctx.report(valueAt(e.pos.line, e.value), 'error', 'ACCOUNT_UNSAFE', `${k}: ${problem}`);
     }
   }
