@@ -124,3 +124,151 @@ t.test(
     t.equal(r.stderr, cold.stderr, 'no socket there: a silent fallback');
   },
 );
+
+const MAPPING = '[mappings]\nalice = * https://iss.example/a * * urn:x\n';
+const NATIVE = '[rule b]\nissuer = https://iss.example/b\nsubject = s\naccount = bob\n';
+
+t.test('what snippet cannot wire: a NOT WIRED comment where the lines would go, one stderr line, exit 0', async (t) => {
+  const dir = scratch();
+  put(dir, 'top.ini', NATIVE);
+  put(dir, 'plugged.ini', MAPPING);
+  // No mapfile: source, so [plugin TOKENMAP] is dead whatever the CE's own map file says.
+  const config = put(
+    dir,
+    'tokenmap.ini',
+    '[rules]\nsource[] = policy:top.ini\n[plugin TOKENMAP]\npolicy[] = plugged.ini\n',
+  );
+  for (const flavour of ['htcondor-ce', 'arc']) {
+    const r = await runBin(['snippet', flavour, '--config', config]);
+    t.equal(r.code, 0, flavour);
+    const out = r.stdout.toString();
+    const why = `${config}: [plugin TOKENMAP] (1 rule(s)) is not wired: only a map file source's PLUGIN:TOKENMAP line`;
+    t.match(
+      out.split('\n').filter((l) => l.startsWith('# NOT WIRED: ')),
+      [new RegExp(`^# NOT WIRED: ${esc(why)}`)],
+    );
+    t.same(
+      r.stderr.split('\n').filter(Boolean),
+      [
+        out
+          .split('\n')
+          .find((l) => l.startsWith('# NOT WIRED: '))
+          ?.replace('# NOT WIRED: ', 'tokenmap: warning: '),
+      ],
+      'the same words on stderr, one line',
+    );
+    if (flavour === 'htcondor-ce') {
+      // The policy source is reached on every call: its issuer is handed over; the dead plugin's is not.
+      t.same(
+        out.split('\n').filter((l) => l.startsWith('SCITOKENS ')),
+        ['SCITOKENS /^https:\\/\\/iss\\.example\\/b,/ PLUGIN:TOKENMAP'],
+      );
+    }
+  }
+});
+
+t.test('a policy-only configuration is wired: its issuers go to PLUGIN:TOKENMAP, nothing on stderr', async (t) => {
+  const dir = scratch();
+  put(dir, 'p.ini', MAPPING + '\n' + NATIVE);
+  const config = put(dir, 'tokenmap.ini', '[rules]\nsource[] = policy:p.ini\n');
+  const r = await runBin(['snippet', 'htcondor-ce', '--config', config]);
+  t.equal(r.code, 0);
+  t.equal(r.stderr, '');
+  const out = r.stdout.toString();
+  t.notMatch(out, /NOT WIRED/);
+  t.same(
+    out.split('\n').filter((l) => /^S(CITOKENS|EC_SCITOKENS_PLUGIN)/.test(l)),
+    [
+      'SCITOKENS /^https:\\/\\/iss\\.example\\/a,/ PLUGIN:TOKENMAP',
+      'SCITOKENS /^https:\\/\\/iss\\.example\\/b,/ PLUGIN:TOKENMAP',
+      'SEC_SCITOKENS_PLUGIN_NAMES = TOKENMAP',
+      `SEC_SCITOKENS_PLUGIN_TOKENMAP_COMMAND = ${BIN} htcondor-plugin --config ${config}`,
+    ],
+  );
+});
+
+t.test('every [plugin] behind a map file is wired, each with its command', async (t) => {
+  const dir = scratch();
+  put(dir, 'a.ini', MAPPING);
+  put(dir, 'b.ini', NATIVE);
+  put(
+    dir,
+    'map',
+    'SCITOKENS /^https:\\/\\/iss\\.example\\/a,/ PLUGIN:ALPHA\nSCITOKENS /^https:\\/\\/iss\\.example\\/b,/ PLUGIN:BETA\n',
+  );
+  const config = put(
+    dir,
+    'tokenmap.ini',
+    '[rules]\nsource[] = mapfile:map\n[plugin ALPHA]\npolicy[] = a.ini\n[plugin BETA]\npolicy[] = b.ini\n',
+  );
+  const r = await runBin(['snippet', 'htcondor-ce', '--config', config]);
+  t.equal(r.code, 0);
+  t.equal(r.stderr, '');
+  t.same(
+    r.stdout
+      .toString()
+      .split('\n')
+      .filter((l) => /^S(CITOKENS|EC_SCITOKENS_PLUGIN)/.test(l)),
+    [
+      'SCITOKENS /^https:\\/\\/iss\\.example\\/a,/ PLUGIN:ALPHA',
+      'SCITOKENS /^https:\\/\\/iss\\.example\\/b,/ PLUGIN:BETA',
+      'SEC_SCITOKENS_PLUGIN_NAMES = ALPHA, BETA',
+      `SEC_SCITOKENS_PLUGIN_ALPHA_COMMAND = ${BIN} htcondor-plugin --config ${config}`,
+      `SEC_SCITOKENS_PLUGIN_BETA_COMMAND = ${BIN} htcondor-plugin --config ${config}`,
+    ],
+  );
+});
+
+t.test('rule sources that hold no rule: NOT WIRED with NO_RULES, on both CEs', async (t) => {
+  const dir = scratch();
+  put(dir, 'empty.map', '# nothing yet\n');
+  const config = put(dir, 'tokenmap.ini', '[rules]\nsource[] = mapfile:empty.map\n');
+  for (const flavour of ['htcondor-ce', 'arc']) {
+    const r = await runBin(['snippet', flavour, '--config', config]);
+    t.equal(r.code, 0, flavour);
+    t.match(r.stdout.toString(), /^# NOT WIRED: .*every callout it wires would exit 2 \(NO_RULES\)$/m);
+    t.match(r.stderr, /^tokenmap: warning: .*\(NO_RULES\)\n$/);
+    t.equal(r.stderr.split('\n').length, 2, 'one line');
+  }
+});
+
+t.test(
+  'a configuration snippet cannot read or parse: exit 2, one line naming FILE:LINE, nothing printed',
+  async (t) => {
+    const dir = scratch();
+    const cases: [string, string, RegExp][] = [
+      ['missing', join(dir, 'nope.ini'), /^tokenmap: \S+nope\.ini: cannot read configuration/],
+      ['not INI', put(dir, 'bad.ini', '[rules]\nsource[] = policy:p.ini\n[rules\n'), /^tokenmap: \S+bad\.ini:3: /],
+      [
+        'unknown key',
+        put(dir, 'key.ini', '[rules]\nsource[] = policy:p.ini\nsorce = x\n'),
+        /^tokenmap: \S+key\.ini:3: /,
+      ],
+      [
+        'missing map file',
+        put(dir, 'map.ini', '[rules]\nsource[] = mapfile:none\n'),
+        /^tokenmap: \S+none: cannot open/,
+      ],
+    ];
+    put(dir, 'p.ini', MAPPING);
+    for (const [what, config, line] of cases)
+      for (const flavour of ['htcondor-ce', 'arc']) {
+        const r = await runBin(['snippet', flavour, '--config', config]);
+        t.equal(r.code, 2, `${what} ${flavour}`);
+        t.equal(r.stdout.length, 0, 'nothing to paste');
+        t.match(r.stderr, line);
+        t.equal(r.stderr.split('\n').length, 2, 'one line');
+      }
+  },
+);
+
+t.test('--help says what the exits are, as the README does', async (t) => {
+  const help = (await runBin(['snippet', '--help'])).stdout.toString().replace(/\s+/g, ' ');
+  t.match(help, /`# NOT WIRED:`/);
+  t.match(help, /Exit 0 printed, 2 when the configuration or a file it names cannot be read or is invalid/);
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  t.match(readme, /\| `tokenmap snippet [^\n]*\| 0 printed, 2 unreadable or invalid configuration \|/);
+  t.notMatch(readme, /snippet[^\n]*always exits 0/);
+});
+
+const esc = (s: string) => s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');

@@ -202,7 +202,10 @@ export const COMMANDS: CommandSpec[] = [
       'config.d knobs (SEC_SCITOKENS_PLUGIN_NAMES, SEC_SCITOKENS_PLUGIN_<NAME>_COMMAND, the foreign-issuer knobs\n' +
       'EGI Check-in needs); for arc: [authtokens], an [authgroup] that admits validated tokens (authtokens, no\n' +
       "call), and [mapping] map_with_plugin with a TIMEOUT 2 s above tokenmap's deadline: one tokenmap call per\n" +
-      "request, none without a token. Paths are this installation's executable and configuration.",
+      "request, none without a token. Paths are this installation's executable and configuration. What it\n" +
+      'cannot wire (a [plugin] section no mapfile: source reaches, no rule to hand over) is a `# NOT WIRED:`\n' +
+      'comment where the line would go and a warning on stderr. Exit 0 printed, 2 when the configuration or\n' +
+      'a file it names cannot be read or is invalid (FILE:LINE).',
     options: [
       option('--config <file>', 'site configuration (default: $TOKENMAP_CONFIG, else /etc/tokenmap/tokenmap.ini)'),
     ],

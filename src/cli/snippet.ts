@@ -6,7 +6,7 @@ import { realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { TokenmapError } from '../errors.js';
 import { loadSiteConfig, resolveConfigPath } from '../config/config.js';
-import { buildRuleSet } from '../engine/rule-set.js';
+import { buildRuleSet, requireRules, type RuleSet } from '../engine/rule-set.js';
 import { nodeReader } from '../io/node-reader.js';
 import { DEFAULT_SOCKET } from '../serve/socket-path.js';
 import { EXIT_OK } from './fail.js';
@@ -23,6 +23,54 @@ const EGI_ISSUERS = [
 
 /** A map file regex for an issuer, written as OSG Topology writes them (every / escaped, anchored). */
 const issuerRegex = (iss: string) => '/^' + iss.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&').replace(/\//g, '\\/') + ',/';
+
+/**
+ * What tokenmap can be handed: the issuers of the rules it reaches when a CE calls it, grouped by the
+ * PLUGIN:<name> a map line hands them over with, and the [plugin] sections it never reaches. Policy
+ * sources are reached on every call; a [plugin NAME] section only through a map file source's
+ * PLUGIN:NAME line, so without a map file source it is dead whatever the CE's own map file says.
+ */
+interface Wiring {
+  /** Plugin name (upper-cased) -> the issuers to hand over to it, in rule order. */
+  readonly handOver: ReadonlyMap<string, readonly string[]>;
+  /** [plugin NAME] sections that hold rules no call can reach. */
+  readonly unreachable: readonly { readonly name: string; readonly rules: number }[];
+}
+
+function wiring(rules: RuleSet, defaultName: string): Wiring {
+  const handOver = new Map<string, string[]>();
+  const seen = new Set<string>(); // a second map line for an issuer would never be reached
+  const add = (name: string, issuers: readonly string[]) => {
+    const fresh = issuers.filter((i) => !seen.has(i) && seen.add(i));
+    if (fresh.length) handOver.set(name, [...(handOver.get(name) ?? []), ...fresh]);
+  };
+  const viaMapfile = rules.sources.some((s) => s.kind === 'mapfile');
+  const unreachable: { name: string; rules: number }[] = [];
+  for (const [name, p] of rules.plugins)
+    if (viaMapfile)
+      add(
+        name,
+        p.rules.map((r) => r.issuer),
+      );
+    else if (p.rules.length) unreachable.push({ name, rules: p.rules.length });
+  for (const s of rules.sources)
+    if (s.kind === 'policy')
+      add(
+        defaultName,
+        s.policies.rules.map((r) => r.issuer),
+      );
+  return { handOver, unreachable };
+}
+
+/** requireRules' reason, when every callout on these rules would fail. */
+function noRules(rules: RuleSet): string | null {
+  try {
+    requireRules(rules);
+    return null;
+  } catch (e) {
+    return `${(e as Error).message}: every callout it wires would exit 2 (NO_RULES)`;
+  }
+}
 
 function absolute(path: string): string {
   try {
@@ -55,18 +103,36 @@ export async function runSnippet(args: string[], opts: { config?: string }, io: 
         `${what} path ${JSON.stringify(p)} holds whitespace or quotes, which neither CE's argument splitting keeps`,
       );
   const lines: string[] = [];
+  const w = wiring(rules, (rules.pluginNames[0] ?? [...rules.plugins.keys()][0] ?? 'TOKENMAP').toUpperCase());
+  // What cannot be wired is said twice: as a comment where the admin pastes, and on stderr for a
+  // snippet redirected straight into a file.
+  const cannot = w.unreachable.map(
+    (p) =>
+      `${configPath}: [plugin ${p.name}] (${p.rules} rule(s)) is not wired: only a map file source's ` +
+      `PLUGIN:${p.name} line reaches it and [rules] has no mapfile: source; add one, or list its policies ` +
+      'as source[] = policy:PATH',
+  );
+  const empty = noRules(rules);
+  if (empty) cannot.push(empty);
   if (flavour === 'htcondor-ce') {
-    const name = rules.pluginNames[0] ?? [...rules.plugins.keys()][0] ?? 'TOKENMAP';
-    const issuers = [...new Set([...(rules.plugins.get(name.toUpperCase())?.rules ?? [])].map((r) => r.issuer))];
+    const names = [...new Set([...rules.pluginNames.map((n) => n.toUpperCase()), ...w.handOver.keys()])];
+    if (!names.length) names.push('TOKENMAP');
+    const issuers = [...w.handOver.values()].flat();
     const foreign = issuers.filter((i) => EGI_ISSUERS.includes(i));
+    if (!issuers.length && !empty)
+      cannot.push(
+        `${configPath}: no SCITOKENS line to print: no policy rule is reached through tokenmap (no policy: ` +
+          'source, no [plugin] section behind a mapfile: source), so HTCondor has nothing to hand over to it',
+      );
     lines.push(
       '# /etc/condor-ce/mapfiles.d/50-tokenmap.conf',
-      `# Tokens of these issuers are handed over to tokenmap (the [plugin ${name}] policies of ${configPath}).`,
-      ...issuers.map((iss) => `SCITOKENS ${issuerRegex(iss)} PLUGIN:${name}`),
+      ...cannot.map((c) => `# NOT WIRED: ${c}`),
+      ...(issuers.length ? [`# Tokens of these issuers are handed over to tokenmap (${configPath}).`] : []),
+      ...[...w.handOver].flatMap(([name, iss]) => iss.map((i) => `SCITOKENS ${issuerRegex(i)} PLUGIN:${name}`)),
       '',
       '# /etc/condor-ce/config.d/50-tokenmap.conf',
-      `SEC_SCITOKENS_PLUGIN_NAMES = ${name}`,
-      `SEC_SCITOKENS_PLUGIN_${name}_COMMAND = ${bin} htcondor-plugin --config ${configPath}`,
+      `SEC_SCITOKENS_PLUGIN_NAMES = ${names.join(', ')}`,
+      ...names.map((name) => `SEC_SCITOKENS_PLUGIN_${name}_COMMAND = ${bin} htcondor-plugin --config ${configPath}`),
       ...(socket === null
         ? []
         : [`# Answered by tokenmap serve on ${socket}; without it, tokenmap-callout runs ${tokenmap} itself.`]),
@@ -87,6 +153,7 @@ export async function runSnippet(args: string[], opts: { config?: string }, io: 
     const timeout = Math.ceil(settings.deadline) + 2 + clientBound;
     lines.push(
       `# arc.conf blocks that hand token users over to tokenmap (${configPath}).`,
+      ...cannot.map((c) => `# NOT WIRED: ${c}`),
       '# One tokenmap call per request: the authgroup admits, without running anything, every request whose token',
       "# A-REX validated (signature against the issuer's keys over HTTPS, exp and nbf when present); map_with_plugin",
       '# then runs tokenmap once, and A-REX logs its stderr line when it refuses. A request without a token is in',
@@ -118,6 +185,7 @@ export async function runSnippet(args: string[], opts: { config?: string }, io: 
       'allowaccess = tokenmap',
     );
   }
+  for (const c of cannot) io.err(`tokenmap: warning: ${c}`);
   io.out(lines.join('\n') + '\n');
   return EXIT_OK;
 }
