@@ -60,7 +60,6 @@ t.test('a rejected token is exit 1 with its code, even when the rules would map 
     [signToken(rsa, payload(PINNED), { kid: 'nope' }), 'TOKEN_KID_UNKNOWN'],
     [signToken(rsa, payload(PINNED, { aud: 'https://elsewhere' })), 'TOKEN_AUDIENCE'],
     [signToken(rsa, payload(PINNED, { nbf: now + 3000 })), 'TOKEN_NOT_YET_VALID'],
-    [signToken(rsa, payload(PINNED), { crit: ['x'] }), 'TOKEN_MALFORMED'],
   ];
   for (const [token, code] of cases) {
     const { text, out, doc } = await explain(['--config', CONFIG, token]);
@@ -74,6 +73,27 @@ t.test('a rejected token is exit 1 with its code, even when the rules would map 
   const { doc } = await explain(['--config', CONFIG, signToken(attacker, payload(PINNED))]);
   t.match(doc.reason, /the rules alone would have mapped by \S+p\.ini:1/);
   t.notOk(doc.account, 'no account in a rejected decision');
+});
+
+t.test('a token that is not a JWS tokenmap can check is malformed input: exit 2, never a decline', async (t) => {
+  const good = signToken(rsa, payload(PINNED));
+  const cases: [string, RegExp][] = [
+    [signToken(rsa, payload(PINNED), { crit: ['x'] }), /crit/],
+    [signToken(rsa, payload(PINNED), { alg: undefined }), /no alg/],
+    [good.split('.').slice(0, 2).join('.') + '.', /signature is missing or not base64url/],
+    [good.split('.').slice(0, 2).join('.') + '.@@', /signature is missing or not base64url/],
+  ];
+  for (const [token, why] of cases) {
+    const { text, out, doc } = await explain(['--config', CONFIG, token]);
+    t.equal(text.code, 2, String(why));
+    t.equal(doc.result, 'error');
+    t.equal(doc.code, 'TOKEN_INVALID');
+    t.equal(doc.verification.code, 'TOKEN_MALFORMED');
+    t.match(doc.reason, why);
+    t.match(out, 'signature    rejected: TOKEN_MALFORMED: ');
+    t.match(text.stderr, /^tokenmap: token malformed \(TOKEN_MALFORMED\): .*\n$/);
+    t.notOk(doc.account, 'no account');
+  }
 });
 
 t.test('the WLCG system JWKS cache, then discovery over HTTPS and tokenmap cache', async (t) => {

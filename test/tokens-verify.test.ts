@@ -296,9 +296,36 @@ t.test('refresh after max-age (clamped), cached keys kept when a refresh fails, 
   v = await run(NOW + 3600);
   t.same([v.result, v.key_source, issuer.hits.length], ['verified', 'cache', 3], 'refresh tried, failed, cache used');
   t.match(v.notes?.join('\n'), /refresh .* failed .*HTTP 503/);
+  v = await run(NOW + 3659);
+  t.same([v.result, issuer.hits.length], ['verified', 3], 'a failed refresh is not retried on every run');
+  v = await run(NOW + 3660);
+  t.same([v.result, issuer.hits.length], ['verified', 4], 'retried after fetch_failure_ttl, cache still used');
   v = await run(NOW + 86400);
-  t.same([v.code, issuer.hits.length], ['KEYS_UNAVAILABLE', 4], 'expired after 1 d; the fetch fails');
+  t.same([v.code, issuer.hits.length], ['KEYS_UNAVAILABLE', 5], 'expired after 1 d; the fetch fails');
   t.match(v.message, /HTTP 503/);
+});
+
+t.test('an issuer that publishes an empty JWKS does not wipe good cached keys', async (t) => {
+  const issuer = await startIssuer(ca.server, jwks(rsa));
+  t.teardown(() => issuer.close());
+  const s = settings({ trust: issuer.url, ca: ca.caCert, key_cache: join(scratch(), 'keys'), key_expiry: '86400' });
+  const run = (clock: number) => verify(signToken(rsa, wlcg(issuer.url)), { s, clock, at: NOW });
+  t.equal((await run(NOW)).result, 'verified');
+  issuer.jwks = { keys: [] };
+  let v = await run(NOW + 6 * 3600);
+  t.same([v.result, v.key_source, issuer.hits.length], ['verified', 'cache', 4], 'refresh got no keys: cache used');
+  t.match(v.notes?.join('\n'), /refresh .* failed \(the issuer publishes no keys/);
+  v = await run(NOW + 6 * 3600 + 10);
+  t.same([v.result, issuer.hits.length], ['verified', 4], 'and that failure is not refetched on every run');
+  const fresh = await startIssuer(ca.server, { keys: [] }, '/empty');
+  t.teardown(() => fresh.close());
+  const s2 = settings({ trust: fresh.url, ca: ca.caCert, key_cache: join(scratch(), 'keys') });
+  v = await verify(signToken(rsa, wlcg(fresh.url)), { s: s2, clock: NOW, at: NOW });
+  t.same([v.code, fresh.hits.length], ['KEYS_UNAVAILABLE', 2]);
+  t.match(v.message, /publishes no keys/);
+  t.notMatch(v.message, /undefined/);
+  v = await verify(signToken(rsa, wlcg(fresh.url)), { s: s2, clock: NOW + 10, at: NOW });
+  t.same([v.code, fresh.hits.length], ['KEYS_UNAVAILABLE', 2], 'negatively cached like any failed fetch');
 });
 
 t.test('negative cache: a failed fetch is not retried for fetch_failure_ttl', async (t) => {

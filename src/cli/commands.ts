@@ -76,7 +76,8 @@ export const COMMANDS: CommandSpec[] = [
       '$XDG_RUNTIME_DIR/bt_u$UID, /tmp/bt_u$UID). A token is verified: signature (RS256/ES256, by kid, with\n' +
       "keys pinned in [tokens] jwks[], from the WLCG JWKS cache, tokenmap's key cache or OpenID discovery),\n" +
       'trusted issuer, exp/nbf/iat, audience and profile; --no-verify decodes only.\n' +
-      'Exit 0 mapped, 1 not mapped or token rejected (with its code), 2 error (keys unavailable included).',
+      'Exit 0 mapped, 1 not mapped or token rejected (with its code), 2 error (a malformed token and keys\n' +
+      'unavailable included).',
     options: [
       ...SOURCE_OPTIONS,
       DEADLINE_OPTION,

@@ -52,9 +52,12 @@ export interface EvaluateOptions {
 
 /**
  * A token that fails verification is not mapped, whatever the rules say (the CE would refuse it first):
- * rejected is a decline naming the code, keys that cannot be had an error (exit 2).
+ * rejected is a decline naming the code; a token that is not a JWS tokenmap can check (TOKEN_MALFORMED)
+ * is malformed input, and keys that cannot be had are unusable input: both errors (exit 2, tokens.md §2).
  */
 function verified(d: Verdict, v: Verification): Verdict {
+  if (v.result === 'rejected' && v.code === 'TOKEN_MALFORMED')
+    return { result: 'error', code: 'TOKEN_INVALID', reason: `token malformed (${v.code}): ${v.message}` };
   if (v.result === 'rejected')
     return {
       result: 'declined',

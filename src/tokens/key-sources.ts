@@ -83,6 +83,8 @@ async function fetchAndRecord(
   try {
     const d = await discoverKeys(issuer, deps.fetcher);
     notes.push(...d.notes);
+    // An empty JWKS must not replace good keys: it is a failed fetch, kept or negatively cached as one.
+    if (d.jwks.keys.length === 0) throw new Error(`the issuer publishes no keys (${d.jwksUri})`);
     const [lo] = REFRESH_BOUNDS;
     const refresh = d.maxAge === undefined ? cfg.refresh : Math.min(Math.max(d.maxAge, lo), cfg.refresh);
     next = {
@@ -95,8 +97,10 @@ async function fetchAndRecord(
     };
   } catch (e) {
     error = (e as Error).message;
+    // A failed refresh is retried after fetch_failure_ttl, not on every run (an issuer that hangs would
+    // cost each decision the whole fetch_timeout); the cached keys serve until they expire.
     next = usable
-      ? { ...usable, refetchedAt: refetch ? now : usable.refetchedAt, error }
+      ? { ...usable, refreshAt: now + cfg.failureTtl, refetchedAt: refetch ? now : usable.refetchedAt, error }
       : { jwks: { keys: [] }, expiration: 0, refreshAt: 0, fetchedAt: 0, failedUntil: now + cfg.failureTtl, error };
   }
   if (cfg.cacheDir !== undefined)
