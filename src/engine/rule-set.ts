@@ -59,7 +59,10 @@ export interface RuleSet {
   readonly settings: Settings;
   /** Warnings found while loading (shown by explain). */
   readonly notes: readonly string[];
-  /** Every file read to build this (configuration, map files and includes, policy files and directories). */
+  /**
+   * Every file read to build this (configuration, map files and their included files, policy files) and
+   * every directory listed (@include and policy directories: a file dropped into one changes the rules).
+   */
   readonly files: readonly string[];
   /** Where the rules came from, for messages: the configuration file, or the flags' paths. */
   readonly origin: string;
@@ -103,7 +106,7 @@ function loader(reader: FileReader): Loader {
     mapfile(path, opts) {
       const map = loadMapSource(path, reader, opts);
       for (const i of map.issues) notes.push(`${formatPos(i.pos)}: ${i.message}`);
-      files.push(...map.files);
+      files.push(...map.files, ...map.dirs);
       return { kind: 'mapfile', label: path, map };
     },
     policyFiles(path) {

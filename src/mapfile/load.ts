@@ -41,6 +41,8 @@ export interface LoadedMap {
   issues: MapIssue[];
   /** Every file read, in order (for `check` and for reloading). */
   files: string[];
+  /** Every `@include` directory listed: a file added to one changes the rules (for reloading). */
+  dirs: string[];
 }
 
 const dirname = (p: Binary) => {
@@ -61,7 +63,7 @@ export function loadMapFile(top: Binary, reader: FileReader, opts: LoadOptions):
       line: 0,
     });
   }
-  const out: LoadedMap = { records: [], issues: [], files: [topName] };
+  const out: LoadedMap = { records: [], issues: [], files: [topName], dirs: [] };
   const base = dirname(top);
   for (const item of parseMapText(binaryFromBytes(bytes), topName, { hashKeys: opts.hashKeys, included: false })) {
     if (item.t === 'record') out.records.push(item.record);
@@ -94,6 +96,7 @@ export function loadMapFile(top: Binary, reader: FileReader, opts: LoadOptions):
           );
           continue;
         }
+        if (kind === 'dir') out.dirs.push(textFromBinary(target));
         paths =
           kind === 'dir'
             ? reader

@@ -25,6 +25,8 @@ export interface MapSource {
   /** Load issues, plus compile issues when eager (lazily found ones come from lookups). */
   issues: MapIssue[];
   files: string[];
+  /** The `@include` directories listed (LoadedMap.dirs). */
+  dirs: string[];
 }
 
 export function compileExclude(pattern: string): RegExp {
@@ -44,5 +46,5 @@ export function loadMapSource(path: string, reader: FileReader, opts: MapSourceO
     includeFailures: opts.includeFailures,
   });
   const { map, issues } = compileMap(loaded.records, { eager: opts.eager });
-  return { path, map, issues: [...loaded.issues, ...issues], files: loaded.files };
+  return { path, map, issues: [...loaded.issues, ...issues], files: loaded.files, dirs: loaded.dirs };
 }

@@ -31,11 +31,16 @@ export function sameSignatures(a: Signatures, b: Signatures): boolean {
   return true;
 }
 
-/** A reader that notes every path it is asked about, so that a build lists what it depends on. */
+/**
+ * A reader that notes every path it is asked about, so that a build lists what it depends on. It keeps
+ * `withMax`: without it a build would silently skip `[limits] file_max` and serve a file the cold path refuses.
+ */
 export function recordingReader(reader: FileReader, seen: Set<Binary>): FileReader {
+  const capped = reader.withMax?.bind(reader);
   return {
     read: (p) => (seen.add(p), reader.read(p)),
     kind: (p) => (seen.add(p), reader.kind(p)),
     list: (d) => (seen.add(d), reader.list(d)),
+    ...(capped && { withMax: (bytes: number) => recordingReader(capped(bytes), seen) }),
   };
 }
