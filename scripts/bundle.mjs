@@ -59,3 +59,16 @@ await build({
   outfile: 'dist/tokens.cjs',
   plugins: [builtinsWithoutEsm],
 });
+// The library entry (package.json `exports`), bundled like the executables, so that an installed
+// package needs no runtime dependency: tsc's multi-file dist/index.js imports ini, ajv and jose from
+// node_modules and stays a development build (tests, bench). ESM, as the package is; its types are tsc's
+// dist/index.d.ts.
+await build({
+  ...common,
+  entryPoints: ['src/index.ts'],
+  outfile: 'dist/library.js',
+  format: 'esm',
+  minify: false,
+  sourcemap: false,
+  plugins: [builtinsWithoutEsm],
+});
