@@ -61,6 +61,8 @@ export const ERROR_CODES = {
   SOCKET_DIR: "serve: the socket's directory is unusable, or others could listen there (owner, mode)",
   SOCKET_BUSY: 'serve: the socket path is taken (another service answers, or it is not a socket)',
   SERVICE_DOWN: 'status: no decision service answers on the socket',
+  LANE_PORT:
+    'serve: the TCP fast lane cannot listen (the port is not privileged here, taken, or not allowed to be bound)',
 } as const;
 
 /** A stable error code: one of ERROR_CODES (README "Error codes"). */

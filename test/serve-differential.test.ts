@@ -1,6 +1,7 @@
 // The acceptance of the warm path: every fixture, every malformed input, and a sample of generated
 // payloads give byte-identical stdout and the same exit code through tokenmap-callout with the service
-// up, through tokenmap-callout with no service (its fallback), and through the cold tokenmap.
+// up (through the Unix socket, and through the fast lane on a privileged loopback port), through
+// tokenmap-callout with no service (its fallback), and through the cold tokenmap.
 import t from 'tap';
 import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -99,19 +100,23 @@ fc.sample(claim, { numRuns: 40, seed: 11 }).forEach((p, i) => {
   else arc(`generated #${i}`, arc7Env(p));
 });
 
-t.test('service up, service down (fallback) and cold: the same stdout bytes and exit code', async (t) => {
-  const byConfig = await startService(viaConfig);
-  const byFlags = await startService(viaFlags);
+t.test('service up (both lanes), service down (fallback) and cold: the same stdout bytes and exit code', async (t) => {
+  const byConfig = await startService(viaConfig, { lane: true });
+  const byFlags = await startService(viaFlags, { lane: true });
   t.teardown(() => Promise.all([byConfig.stop(), byFlags.stop()]));
   const down = join(scratch(), 'no-service.sock');
   const runCase = async (c: Case) => {
-    const socket = c.args.includes('--mapfile') ? byFlags.socket : byConfig.socket;
-    const [up, fallback, cold] = await Promise.all([
-      runCallout(socket, c.args, c.opts),
+    const svc = c.args.includes('--mapfile') ? byFlags : byConfig;
+    const [up, lane, fallback, cold] = await Promise.all([
+      runCallout(svc.socket, c.args, c.opts),
+      runCallout(svc.socket, c.args, c.opts, svc.port),
       runCallout(down, c.args, c.opts),
       runBin(c.args, c.opts),
     ]);
     t.equal(up.code, cold.code, `${c.name}: exit ${cold.code} with the service up`);
+    t.equal(lane.code, cold.code, `${c.name}: exit ${cold.code} through the fast lane`);
+    t.ok(lane.stdout.equals(cold.stdout), `${c.name}: stdout, fast lane`);
+    t.notMatch(lane.stderr, /tokenmap-callout:/, `${c.name}: the fast lane did not have to fall back`);
     t.equal(fallback.code, cold.code, `${c.name}: exit ${cold.code} with the service down`);
     t.ok(up.stdout.equals(cold.stdout), `${c.name}: stdout ${JSON.stringify(cold.stdout.toString())}, service up`);
     t.ok(fallback.stdout.equals(cold.stdout), `${c.name}: stdout, service down`);
@@ -124,6 +129,7 @@ t.test('service up, service down (fallback) and cold: the same stdout bytes and 
     (await metric(socket, 'tokenmap_decisions_total{result="error"}'));
   const served = (await answered(byConfig.socket)) + (await answered(byFlags.socket));
   t.comment(`${cases.length} cases; ${served} answered by the service, the rest handed to the cold path by design`);
-  // Four stdins the client does not forward (two with a NUL byte, two over its forwarding cap).
-  t.equal(served, cases.length - 4, 'every other case was answered by the service itself');
+  // Four stdins the client does not forward (two with a NUL byte, two over its forwarding cap); each
+  // other case once through each lane.
+  t.equal(served, 2 * (cases.length - 4), 'every other case was answered by the service itself, in both lanes');
 });

@@ -160,6 +160,8 @@ export const COMMANDS: CommandSpec[] = [
       '[serve] socket, else /run/tokenmap/tokenmap.sock), with the same bytes and exit codes as the cold\n' +
       'path. Files the rules were read from are watched; a change is in effect within 2 s, SIGHUP reloads\n' +
       'at once, a failed reload keeps the last good rules. GET /metrics on the socket is Prometheus text.\n' +
+      'With --port (or [serve] port) it also answers on a privileged port of 127.0.0.1, which the client\n' +
+      'reaches with bash alone (README "The fast lane").\n' +
       '--status asks a running service instead (as `tokenmap status`).',
     options: [
       option('--config <file>', 'site configuration (default: $TOKENMAP_CONFIG, else /etc/tokenmap/tokenmap.ini)'),
@@ -174,6 +176,11 @@ export const COMMANDS: CommandSpec[] = [
       option(
         '--socket <path>',
         'the Unix socket (default: $TOKENMAP_SOCKET, else [serve] socket, else /run/tokenmap/tokenmap.sock)',
+      ),
+      option(
+        '--port <n>',
+        'also answer on 127.0.0.1:<n>, the fast lane of tokenmap-callout --port; a privileged port ' +
+          '(default: $TOKENMAP_PORT, else [serve] port, else none)',
       ),
       option('--status', 'print the status of the running service and exit'),
       option('--json', 'with --status: the status as JSON'),

@@ -10,6 +10,7 @@ import { nodeReader } from '../io/node-reader.js';
 import { Metrics } from '../serve/metrics.js';
 import { RuleCache, type Served } from '../serve/rule-cache.js';
 import { runService } from '../serve/service.js';
+import { parsePort } from '../serve/lane-port.js';
 import { resolveSocket } from '../serve/socket-path.js';
 import { fetchFromService, renderStatus, type StatusSnapshot } from '../serve/status.js';
 import { commandRuleSet, orderedSources } from './evaluation.js';
@@ -23,6 +24,7 @@ const POLL_MS = 250;
 interface ServeOptions {
   config?: string;
   socket?: string;
+  port?: string;
   status?: boolean;
   json?: boolean;
 }
@@ -62,8 +64,10 @@ export async function runServe(opts: ServeOptions, io: CliIo, argv: readonly str
       : ['--config', served.config];
   commandRuleSet('config' in served ? { config: served.config } : {}, primeArgv, { ...io, rules: cache.provider });
   const serve = 'config' in served ? loadSiteConfig(served.config, nodeReader).serve : null;
+  const port = opts.port ?? (io.env.TOKENMAP_PORT || serve?.port);
   return runService({
     socket: resolveSocket(opts.socket, { TOKENMAP_SOCKET: serve?.socket, ...io.env }),
+    port: port === undefined ? null : parsePort(port, opts.port === undefined ? 'the port' : '--port'),
     cache,
     metrics,
     main,

@@ -112,8 +112,8 @@ export interface SiteConfig {
   readonly pools: readonly PoolDef[];
   /** `[bans] file`: ban lists, read on every decision. */
   readonly banFiles: readonly string[];
-  /** [serve], when present: the decision service's socket and time budget (seconds) for one decision. */
-  readonly serve: { readonly socket?: string; readonly budget?: number } | null;
+  /** [serve], when present: the decision service's socket, TCP fast lane port, and time budget (seconds) for one decision. */
+  readonly serve: { readonly socket?: string; readonly budget?: number; readonly port?: string } | null;
 }
 
 type Section = Record<string, unknown>;
@@ -250,6 +250,7 @@ export function parseSiteConfig(text: string, file: string): SiteConfig {
       ? {
           socket: doc.serve.socket as string | undefined,
           budget: doc.serve.budget === undefined ? undefined : Number(doc.serve.budget),
+          port: doc.serve.port as string | undefined,
         }
       : null,
   };

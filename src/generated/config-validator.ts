@@ -4,7 +4,7 @@ import __req0 from 'ajv/dist/runtime/ucs2length.js';
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}},"^pool [A-Za-z0-9_-]+$":{"description":"Pool accounts, as in a policy file (lease_dir relative to this file)","type":"object","additionalProperties":false,"required":["accounts","lease_dir"],"properties":{"accounts":{"type":"string","pattern":"^\\S+([ ,]+\\S+)*$"},"group":{"type":"string","pattern":"^[^\\s:]+$"},"lease_dir":{"type":"string","minLength":1},"lease_days":{"type":"string","pattern":"^[0-9]+$"},"key":{"type":"string","pattern":"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"},"arc6_unchecked":{"$ref":"#/$defs/bool"}}},"tokens":{"description":"Token checks, and verification (README: [tokens]); values and bounds are checked with the line named","type":"object","additionalProperties":false,"properties":{"skew":{"type":"string","pattern":"^[0-9]+$"}},"patternProperties":{"^(check|system_jwks_cache)$":{"$ref":"#/$defs/bool"},"^(trust|jwks)$":{"$ref":"#/$defs/paths"},"^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$":{"type":"string","minLength":1}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"},"domains":{"description":"Domains an HTCondor identity may have besides uid_domain (space-separated)","$ref":"#/$defs/list"},"allow_system":{"description":"System accounts and groups that may be emitted after all (space-separated)","$ref":"#/$defs/list"},"passwd":{"description":"The account database (default /etc/passwd)","type":"string","minLength":1},"group":{"description":"The group database (default /etc/group)","type":"string","minLength":1},"login_defs":{"description":"Where the system uid and gid ranges are (default /etc/login.defs)","type":"string","minLength":1}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"bans":{"description":"Ban lists, read on every decision","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"$ref":"#/$defs/paths"}}},"serve":{"description":"The warm decision service (tokenmap serve); its presence makes snippet print the tokenmap-callout wiring","type":"object","additionalProperties":false,"properties":{"socket":{"type":"string","pattern":"^/[^\\s\"']*$"},"budget":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"},"regex_budget":{"description":"Seconds one evaluation may spend matching before it fails closed, like PCRE2's match limit (default 0.2)","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"file_max":{"description":"The largest map, policy or configuration file read, in bytes (default 16777216)","type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}},"^pool [A-Za-z0-9_-]+$":{"description":"Pool accounts, as in a policy file (lease_dir relative to this file)","type":"object","additionalProperties":false,"required":["accounts","lease_dir"],"properties":{"accounts":{"type":"string","pattern":"^\\S+([ ,]+\\S+)*$"},"group":{"type":"string","pattern":"^[^\\s:]+$"},"lease_dir":{"type":"string","minLength":1},"lease_days":{"type":"string","pattern":"^[0-9]+$"},"key":{"type":"string","pattern":"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"},"arc6_unchecked":{"$ref":"#/$defs/bool"}}},"tokens":{"description":"Token checks, and verification (README: [tokens]); values and bounds are checked with the line named","type":"object","additionalProperties":false,"properties":{"skew":{"type":"string","pattern":"^[0-9]+$"}},"patternProperties":{"^(check|system_jwks_cache)$":{"$ref":"#/$defs/bool"},"^(trust|jwks)$":{"$ref":"#/$defs/paths"},"^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$":{"type":"string","minLength":1}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"},"domains":{"description":"Domains an HTCondor identity may have besides uid_domain (space-separated)","$ref":"#/$defs/list"},"allow_system":{"description":"System accounts and groups that may be emitted after all (space-separated)","$ref":"#/$defs/list"},"passwd":{"description":"The account database (default /etc/passwd)","type":"string","minLength":1},"group":{"description":"The group database (default /etc/group)","type":"string","minLength":1},"login_defs":{"description":"Where the system uid and gid ranges are (default /etc/login.defs)","type":"string","minLength":1}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"bans":{"description":"Ban lists, read on every decision","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"$ref":"#/$defs/paths"}}},"serve":{"description":"The warm decision service (tokenmap serve); its presence makes snippet print the tokenmap-callout wiring","type":"object","additionalProperties":false,"properties":{"socket":{"type":"string","pattern":"^/[^\\s\"']*$"},"port":{"description":"The TCP fast lane on 127.0.0.1 (bin/tokenmap-callout --port): a privileged port, 1 to 1023","type":"string","pattern":"^([1-9][0-9]{0,2}|10[01][0-9]|102[0-3])$"},"budget":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"},"regex_budget":{"description":"Seconds one evaluation may spend matching before it fails closed, like PCRE2's match limit (default 0.2)","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"file_max":{"description":"The largest map, policy or configuration file read, in bytes (default 16777216)","type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};
 const schema32 = {"type":"string","pattern":"^(mapfile|policy):.+$"};
 const schema34 = {"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]};
 const schema35 = {"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"};
@@ -21,10 +21,11 @@ const pattern12 = new RegExp("^(trust|jwks)$", "u");
 const pattern13 = new RegExp("^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$", "u");
 const pattern14 = new RegExp("^[0-9]+$", "u");
 const pattern21 = new RegExp("^/[^\\s\"']*$", "u");
-const pattern22 = new RegExp("^[0-9]+(\\.[0-9]+)?$", "u");
-const pattern29 = new RegExp("^\\S+([ ,]+\\S+)*$", "u");
-const pattern30 = new RegExp("^[^\\s:]+$", "u");
-const pattern32 = new RegExp("^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$", "u");
+const pattern22 = new RegExp("^([1-9][0-9]{0,2}|10[01][0-9]|102[0-3])$", "u");
+const pattern23 = new RegExp("^[0-9]+(\\.[0-9]+)?$", "u");
+const pattern30 = new RegExp("^\\S+([ ,]+\\S+)*$", "u");
+const pattern31 = new RegExp("^[^\\s:]+$", "u");
+const pattern33 = new RegExp("^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$", "u");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://tokenmap.example/schemas/config.schema.json" */;
@@ -1361,7 +1362,7 @@ if(data.serve !== undefined){
 let data33 = data.serve;
 if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
 for(const key11 in data33){
-if(!((key11 === "socket") || (key11 === "budget"))){
+if(!(((key11 === "socket") || (key11 === "port")) || (key11 === "budget"))){
 const err88 = {instancePath:instancePath+"/serve",schemaPath:"#/properties/serve/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err88];
@@ -1397,11 +1398,11 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data33.budget !== undefined){
-let data35 = data33.budget;
+if(data33.port !== undefined){
+let data35 = data33.port;
 if(typeof data35 === "string"){
 if(!pattern22.test(data35)){
-const err91 = {instancePath:instancePath+"/serve/budget",schemaPath:"#/properties/serve/properties/budget/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
+const err91 = {instancePath:instancePath+"/serve/port",schemaPath:"#/properties/serve/properties/port/pattern",keyword:"pattern",params:{pattern: "^([1-9][0-9]{0,2}|10[01][0-9]|102[0-3])$"},message:"must match pattern \""+"^([1-9][0-9]{0,2}|10[01][0-9]|102[0-3])$"+"\""};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1412,7 +1413,7 @@ errors++;
 }
 }
 else {
-const err92 = {instancePath:instancePath+"/serve/budget",schemaPath:"#/properties/serve/properties/budget/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err92 = {instancePath:instancePath+"/serve/port",schemaPath:"#/properties/serve/properties/port/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1422,9 +1423,11 @@ vErrors.push(err92);
 errors++;
 }
 }
-}
-else {
-const err93 = {instancePath:instancePath+"/serve",schemaPath:"#/properties/serve/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data33.budget !== undefined){
+let data36 = data33.budget;
+if(typeof data36 === "string"){
+if(!pattern23.test(data36)){
+const err93 = {instancePath:instancePath+"/serve/budget",schemaPath:"#/properties/serve/properties/budget/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1434,12 +1437,8 @@ vErrors.push(err93);
 errors++;
 }
 }
-if(data.limits !== undefined){
-let data36 = data.limits;
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-for(const key12 in data36){
-if(!((((key12 === "deadline") || (key12 === "stdin_max")) || (key12 === "regex_budget")) || (key12 === "file_max"))){
-const err94 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+else {
+const err94 = {instancePath:instancePath+"/serve/budget",schemaPath:"#/properties/serve/properties/budget/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1449,11 +1448,9 @@ vErrors.push(err94);
 errors++;
 }
 }
-if(data36.deadline !== undefined){
-let data37 = data36.deadline;
-if(typeof data37 === "string"){
-if(!pattern22.test(data37)){
-const err95 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
+}
+else {
+const err95 = {instancePath:instancePath+"/serve",schemaPath:"#/properties/serve/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1463,8 +1460,12 @@ vErrors.push(err95);
 errors++;
 }
 }
-else {
-const err96 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.limits !== undefined){
+let data37 = data.limits;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+for(const key12 in data37){
+if(!((((key12 === "deadline") || (key12 === "stdin_max")) || (key12 === "regex_budget")) || (key12 === "file_max"))){
+const err96 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1474,11 +1475,11 @@ vErrors.push(err96);
 errors++;
 }
 }
-if(data36.stdin_max !== undefined){
-let data38 = data36.stdin_max;
+if(data37.deadline !== undefined){
+let data38 = data37.deadline;
 if(typeof data38 === "string"){
-if(!pattern14.test(data38)){
-const err97 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(!pattern23.test(data38)){
+const err97 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1489,7 +1490,7 @@ errors++;
 }
 }
 else {
-const err98 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err98 = {instancePath:instancePath+"/limits/deadline",schemaPath:"#/properties/limits/properties/deadline/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1499,11 +1500,11 @@ vErrors.push(err98);
 errors++;
 }
 }
-if(data36.regex_budget !== undefined){
-let data39 = data36.regex_budget;
+if(data37.stdin_max !== undefined){
+let data39 = data37.stdin_max;
 if(typeof data39 === "string"){
-if(!pattern22.test(data39)){
-const err99 = {instancePath:instancePath+"/limits/regex_budget",schemaPath:"#/properties/limits/properties/regex_budget/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
+if(!pattern14.test(data39)){
+const err99 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1514,7 +1515,7 @@ errors++;
 }
 }
 else {
-const err100 = {instancePath:instancePath+"/limits/regex_budget",schemaPath:"#/properties/limits/properties/regex_budget/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err100 = {instancePath:instancePath+"/limits/stdin_max",schemaPath:"#/properties/limits/properties/stdin_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1524,11 +1525,11 @@ vErrors.push(err100);
 errors++;
 }
 }
-if(data36.file_max !== undefined){
-let data40 = data36.file_max;
+if(data37.regex_budget !== undefined){
+let data40 = data37.regex_budget;
 if(typeof data40 === "string"){
-if(!pattern14.test(data40)){
-const err101 = {instancePath:instancePath+"/limits/file_max",schemaPath:"#/properties/limits/properties/file_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(!pattern23.test(data40)){
+const err101 = {instancePath:instancePath+"/limits/regex_budget",schemaPath:"#/properties/limits/properties/regex_budget/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1539,7 +1540,7 @@ errors++;
 }
 }
 else {
-const err102 = {instancePath:instancePath+"/limits/file_max",schemaPath:"#/properties/limits/properties/file_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err102 = {instancePath:instancePath+"/limits/regex_budget",schemaPath:"#/properties/limits/properties/regex_budget/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1549,9 +1550,11 @@ vErrors.push(err102);
 errors++;
 }
 }
-}
-else {
-const err103 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data37.file_max !== undefined){
+let data41 = data37.file_max;
+if(typeof data41 === "string"){
+if(!pattern14.test(data41)){
+const err103 = {instancePath:instancePath+"/limits/file_max",schemaPath:"#/properties/limits/properties/file_max/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1561,12 +1564,8 @@ vErrors.push(err103);
 errors++;
 }
 }
-for(const key13 in data){
-if(pattern4.test(key13)){
-let data41 = data[key13];
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-if(data41.policy === undefined){
-const err104 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "policy"},message:"must have required property '"+"policy"+"'"};
+else {
+const err104 = {instancePath:instancePath+"/limits/file_max",schemaPath:"#/properties/limits/properties/file_max/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1575,9 +1574,10 @@ vErrors.push(err104);
 }
 errors++;
 }
-for(const key14 in data41){
-if(!(key14 === "policy")){
-const err105 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+}
+}
+else {
+const err105 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1587,15 +1587,12 @@ vErrors.push(err105);
 errors++;
 }
 }
-if(data41.policy !== undefined){
-let data42 = data41.policy;
-const _errs144 = errors;
-let valid42 = false;
-let passing8 = null;
-const _errs145 = errors;
-if(typeof data42 === "string"){
-if(func2(data42) < 1){
-const err106 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key13 in data){
+if(pattern4.test(key13)){
+let data42 = data[key13];
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+if(data42.policy === undefined){
+const err106 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "policy"},message:"must have required property '"+"policy"+"'"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1604,9 +1601,9 @@ vErrors.push(err106);
 }
 errors++;
 }
-}
-else {
-const err107 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key14 in data42){
+if(!(key14 === "policy")){
+const err107 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1615,15 +1612,16 @@ vErrors.push(err107);
 }
 errors++;
 }
-var _valid8 = _errs145 === errors;
-if(_valid8){
-valid42 = true;
-passing8 = 0;
 }
+if(data42.policy !== undefined){
+let data43 = data42.policy;
+const _errs146 = errors;
+let valid42 = false;
+let passing8 = null;
 const _errs147 = errors;
-if(Array.isArray(data42)){
-if(data42.length < 1){
-const err108 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(typeof data43 === "string"){
+if(func2(data43) < 1){
+const err108 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1632,12 +1630,9 @@ vErrors.push(err108);
 }
 errors++;
 }
-const len3 = data42.length;
-for(let i3=0; i3<len3; i3++){
-let data43 = data42[i3];
-if(typeof data43 === "string"){
-if(func2(data43) < 1){
-const err109 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err109 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1646,9 +1641,15 @@ vErrors.push(err109);
 }
 errors++;
 }
+var _valid8 = _errs147 === errors;
+if(_valid8){
+valid42 = true;
+passing8 = 0;
 }
-else {
-const err110 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const _errs149 = errors;
+if(Array.isArray(data43)){
+if(data43.length < 1){
+const err110 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1657,10 +1658,12 @@ vErrors.push(err110);
 }
 errors++;
 }
-}
-}
-else {
-const err111 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len3 = data43.length;
+for(let i3=0; i3<len3; i3++){
+let data44 = data43[i3];
+if(typeof data44 === "string"){
+if(func2(data44) < 1){
+const err111 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1669,7 +1672,30 @@ vErrors.push(err111);
 }
 errors++;
 }
-var _valid8 = _errs147 === errors;
+}
+else {
+const err112 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy/" + i3,schemaPath:"#/$defs/paths/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+}
+else {
+const err113 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+var _valid8 = _errs149 === errors;
 if(_valid8 && valid42){
 valid42 = false;
 passing8 = [passing8, 1];
@@ -1681,20 +1707,20 @@ passing8 = 1;
 }
 }
 if(!valid42){
-const err112 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf"};
+const err114 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/$defs/paths/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err112];
+vErrors = [err114];
 }
 else {
-vErrors.push(err112);
+vErrors.push(err114);
 }
 errors++;
 }
 else {
-errors = _errs144;
+errors = _errs146;
 if(vErrors !== null){
-if(_errs144){
-vErrors.length = _errs144;
+if(_errs146){
+vErrors.length = _errs146;
 }
 else {
 vErrors = null;
@@ -1704,33 +1730,7 @@ vErrors = null;
 }
 }
 else {
-const err113 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err113];
-}
-else {
-vErrors.push(err113);
-}
-errors++;
-}
-}
-}
-for(const key15 in data){
-if(pattern5.test(key15)){
-let data44 = data[key15];
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-if(data44.accounts === undefined){
-const err114 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "accounts"},message:"must have required property '"+"accounts"+"'"};
-if(vErrors === null){
-vErrors = [err114];
-}
-else {
-vErrors.push(err114);
-}
-errors++;
-}
-if(data44.lease_dir === undefined){
-const err115 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "lease_dir"},message:"must have required property '"+"lease_dir"+"'"};
+const err115 = {instancePath:instancePath+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Eplugin%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1739,9 +1739,14 @@ vErrors.push(err115);
 }
 errors++;
 }
-for(const key16 in data44){
-if(!(((((key16 === "accounts") || (key16 === "group")) || (key16 === "lease_dir")) || (key16 === "lease_days")) || (key16 === "key"))){
-const err116 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+}
+}
+for(const key15 in data){
+if(pattern5.test(key15)){
+let data45 = data[key15];
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+if(data45.accounts === undefined){
+const err116 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "accounts"},message:"must have required property '"+"accounts"+"'"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1750,12 +1755,8 @@ vErrors.push(err116);
 }
 errors++;
 }
-}
-if(data44.accounts !== undefined){
-let data45 = data44.accounts;
-if(typeof data45 === "string"){
-if(!pattern29.test(data45)){
-const err117 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/pattern",keyword:"pattern",params:{pattern: "^\\S+([ ,]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ ,]+\\S+)*$"+"\""};
+if(data45.lease_dir === undefined){
+const err117 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/required",keyword:"required",params:{missingProperty: "lease_dir"},message:"must have required property '"+"lease_dir"+"'"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1764,9 +1765,9 @@ vErrors.push(err117);
 }
 errors++;
 }
-}
-else {
-const err118 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key16 in data45){
+if(!(((((key16 === "accounts") || (key16 === "group")) || (key16 === "lease_dir")) || (key16 === "lease_days")) || (key16 === "key"))){
+const err118 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1776,11 +1777,11 @@ vErrors.push(err118);
 errors++;
 }
 }
-if(data44.group !== undefined){
-let data46 = data44.group;
+if(data45.accounts !== undefined){
+let data46 = data45.accounts;
 if(typeof data46 === "string"){
 if(!pattern30.test(data46)){
-const err119 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/pattern",keyword:"pattern",params:{pattern: "^[^\\s:]+$"},message:"must match pattern \""+"^[^\\s:]+$"+"\""};
+const err119 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/pattern",keyword:"pattern",params:{pattern: "^\\S+([ ,]+\\S+)*$"},message:"must match pattern \""+"^\\S+([ ,]+\\S+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1791,7 +1792,7 @@ errors++;
 }
 }
 else {
-const err120 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err120 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/accounts",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/accounts/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1801,11 +1802,11 @@ vErrors.push(err120);
 errors++;
 }
 }
-if(data44.lease_dir !== undefined){
-let data47 = data44.lease_dir;
+if(data45.group !== undefined){
+let data47 = data45.group;
 if(typeof data47 === "string"){
-if(func2(data47) < 1){
-const err121 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!pattern31.test(data47)){
+const err121 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/pattern",keyword:"pattern",params:{pattern: "^[^\\s:]+$"},message:"must match pattern \""+"^[^\\s:]+$"+"\""};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1816,7 +1817,7 @@ errors++;
 }
 }
 else {
-const err122 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err122 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1826,11 +1827,11 @@ vErrors.push(err122);
 errors++;
 }
 }
-if(data44.lease_days !== undefined){
-let data48 = data44.lease_days;
+if(data45.lease_dir !== undefined){
+let data48 = data45.lease_dir;
 if(typeof data48 === "string"){
-if(!pattern14.test(data48)){
-const err123 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(func2(data48) < 1){
+const err123 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1841,7 +1842,7 @@ errors++;
 }
 }
 else {
-const err124 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err124 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_dir",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1851,11 +1852,11 @@ vErrors.push(err124);
 errors++;
 }
 }
-if(data44.key !== undefined){
-let data49 = data44.key;
+if(data45.lease_days !== undefined){
+let data49 = data45.lease_days;
 if(typeof data49 === "string"){
-if(!pattern32.test(data49)){
-const err125 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/pattern",keyword:"pattern",params:{pattern: "^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"},message:"must match pattern \""+"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"+"\""};
+if(!pattern14.test(data49)){
+const err125 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1866,7 +1867,7 @@ errors++;
 }
 }
 else {
-const err126 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err126 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/lease_days",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/lease_days/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1876,9 +1877,11 @@ vErrors.push(err126);
 errors++;
 }
 }
-}
-else {
-const err127 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data45.key !== undefined){
+let data50 = data45.key;
+if(typeof data50 === "string"){
+if(!pattern33.test(data50)){
+const err127 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/pattern",keyword:"pattern",params:{pattern: "^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"},message:"must match pattern \""+"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"+"\""};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1888,15 +1891,38 @@ vErrors.push(err127);
 errors++;
 }
 }
-}
-}
 else {
-const err128 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err128 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err128];
 }
 else {
 vErrors.push(err128);
+}
+errors++;
+}
+}
+}
+else {
+const err129 = {instancePath:instancePath+"/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/patternProperties/%5Epool%20%5BA-Za-z0-9_-%5D%2B%24/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err130 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
 }
 errors++;
 }
@@ -1906,4 +1932,4 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 // The schema itself, for check's "did you mean".
-export const schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}},"^pool [A-Za-z0-9_-]+$":{"description":"Pool accounts, as in a policy file (lease_dir relative to this file)","type":"object","additionalProperties":false,"required":["accounts","lease_dir"],"properties":{"accounts":{"type":"string","pattern":"^\\S+([ ,]+\\S+)*$"},"group":{"type":"string","pattern":"^[^\\s:]+$"},"lease_dir":{"type":"string","minLength":1},"lease_days":{"type":"string","pattern":"^[0-9]+$"},"key":{"type":"string","pattern":"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"},"arc6_unchecked":{"$ref":"#/$defs/bool"}}},"tokens":{"description":"Token checks, and verification (README: [tokens]); values and bounds are checked with the line named","type":"object","additionalProperties":false,"properties":{"skew":{"type":"string","pattern":"^[0-9]+$"}},"patternProperties":{"^(check|system_jwks_cache)$":{"$ref":"#/$defs/bool"},"^(trust|jwks)$":{"$ref":"#/$defs/paths"},"^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$":{"type":"string","minLength":1}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"},"domains":{"description":"Domains an HTCondor identity may have besides uid_domain (space-separated)","$ref":"#/$defs/list"},"allow_system":{"description":"System accounts and groups that may be emitted after all (space-separated)","$ref":"#/$defs/list"},"passwd":{"description":"The account database (default /etc/passwd)","type":"string","minLength":1},"group":{"description":"The group database (default /etc/group)","type":"string","minLength":1},"login_defs":{"description":"Where the system uid and gid ranges are (default /etc/login.defs)","type":"string","minLength":1}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"bans":{"description":"Ban lists, read on every decision","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"$ref":"#/$defs/paths"}}},"serve":{"description":"The warm decision service (tokenmap serve); its presence makes snippet print the tokenmap-callout wiring","type":"object","additionalProperties":false,"properties":{"socket":{"type":"string","pattern":"^/[^\\s\"']*$"},"budget":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"},"regex_budget":{"description":"Seconds one evaluation may spend matching before it fails closed, like PCRE2's match limit (default 0.2)","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"file_max":{"description":"The largest map, policy or configuration file read, in bytes (default 16777216)","type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};
+export const schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/config.schema.json","title":"tokenmap site configuration (/etc/tokenmap/tokenmap.ini)","description":"The INI file as the ini package decodes it. Booleans may be written true/false or yes/no.","type":"object","additionalProperties":false,"patternProperties":{"^plugin [A-Za-z0-9_-]+$":{"description":"What PLUGIN:<name> in a map file hands over to","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"$ref":"#/$defs/paths"}}},"^pool [A-Za-z0-9_-]+$":{"description":"Pool accounts, as in a policy file (lease_dir relative to this file)","type":"object","additionalProperties":false,"required":["accounts","lease_dir"],"properties":{"accounts":{"type":"string","pattern":"^\\S+([ ,]+\\S+)*$"},"group":{"type":"string","pattern":"^[^\\s:]+$"},"lease_dir":{"type":"string","minLength":1},"lease_days":{"type":"string","pattern":"^[0-9]+$"},"key":{"type":"string","pattern":"^(iss|sub|voperson_id|subject)( +(iss|sub|voperson_id|subject))*$"}}}},"properties":{"rules":{"type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"description":"Rule sources in evaluation order: mapfile:PATH or policy:PATH","oneOf":[{"$ref":"#/$defs/source"},{"type":"array","minItems":1,"items":{"$ref":"#/$defs/source"}}]}}},"htcondor":{"type":"object","additionalProperties":false,"properties":{"hash_keys":{"$ref":"#/$defs/bool"},"uid_domain":{"type":"string","pattern":"^[^\\s@]+$"},"plugin_names":{"type":"string"},"exclude_regexp":{"type":"string","minLength":1}}},"audience":{"type":"object","additionalProperties":false,"properties":{"accept":{"$ref":"#/$defs/list"},"wlcg_any":{"$ref":"#/$defs/bool"},"scitokens_any":{"$ref":"#/$defs/bool"},"missing_ok_issuers":{"$ref":"#/$defs/list"},"arc6_unchecked":{"$ref":"#/$defs/bool"}}},"tokens":{"description":"Token checks, and verification (README: [tokens]); values and bounds are checked with the line named","type":"object","additionalProperties":false,"properties":{"skew":{"type":"string","pattern":"^[0-9]+$"}},"patternProperties":{"^(check|system_jwks_cache)$":{"$ref":"#/$defs/bool"},"^(trust|jwks)$":{"$ref":"#/$defs/paths"},"^(ca|key_cache|algorithms|key_refresh|key_expiry|kid_refetch_interval|fetch_failure_ttl|fetch_timeout|fetch_max_bytes)$":{"type":"string","minLength":1}}},"identity":{"type":"object","additionalProperties":false,"properties":{"safe_pattern":{"type":"string","minLength":1},"deny":{"$ref":"#/$defs/list"},"domains":{"description":"Domains an HTCondor identity may have besides uid_domain (space-separated)","$ref":"#/$defs/list"},"allow_system":{"description":"System accounts and groups that may be emitted after all (space-separated)","$ref":"#/$defs/list"},"passwd":{"description":"The account database (default /etc/passwd)","type":"string","minLength":1},"group":{"description":"The group database (default /etc/group)","type":"string","minLength":1},"login_defs":{"description":"Where the system uid and gid ranges are (default /etc/login.defs)","type":"string","minLength":1}}},"audit":{"type":"object","additionalProperties":false,"properties":{"log":{"type":"string","minLength":1}}},"bans":{"description":"Ban lists, read on every decision","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"$ref":"#/$defs/paths"}}},"serve":{"description":"The warm decision service (tokenmap serve); its presence makes snippet print the tokenmap-callout wiring","type":"object","additionalProperties":false,"properties":{"socket":{"type":"string","pattern":"^/[^\\s\"']*$"},"port":{"description":"The TCP fast lane on 127.0.0.1 (bin/tokenmap-callout --port): a privileged port, 1 to 1023","type":"string","pattern":"^([1-9][0-9]{0,2}|10[01][0-9]|102[0-3])$"},"budget":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"deadline":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"stdin_max":{"type":"string","pattern":"^[0-9]+$"},"regex_budget":{"description":"Seconds one evaluation may spend matching before it fails closed, like PCRE2's match limit (default 0.2)","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},"file_max":{"description":"The largest map, policy or configuration file read, in bytes (default 16777216)","type":"string","pattern":"^[0-9]+$"}}}},"required":["rules"],"$defs":{"bool":{"oneOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","on","off","1","0"]}]},"list":{"type":"string","pattern":"^\\S+([ \\t]+\\S+)*$"},"source":{"type":"string","pattern":"^(mapfile|policy):.+$"},"paths":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}};

@@ -75,7 +75,25 @@ export function decodeForm(body: Buffer): [string, Buffer][] {
   return pairs;
 }
 
-/** The kept variables of a NUL-separated environment block; the first of duplicate names wins, as getenv(3). */
+/**
+ * Adds the variable `block[start, end)` (`NAME=value`) to `env` when it is kept. Of duplicate names the
+ * first wins (getenv(3), for an environment a program passed on), or with `lastWins` the last (bash's
+ * import, for the raw environment bash itself was started with: what the cold path it execs would see).
+ */
+export function keepEntry(
+  env: Record<string, string>,
+  block: Buffer,
+  start: number,
+  end: number,
+  lastWins = false,
+): void {
+  const eq = block.indexOf(0x3d, start);
+  if (eq <= start || eq >= end) return;
+  const name = block.toString('utf8', start, eq);
+  if (KEPT_ENV.test(name) && (lastWins || !(name in env))) env[name] = block.toString('utf8', eq + 1, end);
+}
+
+/** The kept variables of a NUL-separated environment block. */
 export function keptEnv(block: Buffer, limits: Limits = LIMITS): Record<string, string> {
   const env: Record<string, string> = {};
   let count = 0;
@@ -83,11 +101,7 @@ export function keptEnv(block: Buffer, limits: Limits = LIMITS): Record<string, 
     let end = block.indexOf(0, start);
     if (end < 0) end = block.length;
     if (++count > limits.envEntries) throw new BadRequest('too many environment entries');
-    const eq = block.indexOf(0x3d, start);
-    if (eq > start && eq < end) {
-      const name = block.toString('utf8', start, eq);
-      if (KEPT_ENV.test(name) && !(name in env)) env[name] = block.toString('utf8', eq + 1, end);
-    }
+    keepEntry(env, block, start, end);
     start = end + 1;
   }
   return env;

@@ -5,7 +5,11 @@
 import { unlinkSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { DecisionService, type Main } from './decision-service.js';
+import { Heartbeat } from './heartbeat.js';
+import { createLane } from './lane.js';
+import { checkPrivileged, listenLane, unprivilegedPortStart } from './lane-port.js';
 import type { Metrics } from './metrics.js';
+import type { CalloutRequest } from './protocol.js';
 import type { RuleCache } from './rule-cache.js';
 import { createServer } from './server.js';
 import { openSocket, prepareSocket } from './socket-path.js';
@@ -13,6 +17,8 @@ import { snapshot } from './status.js';
 
 export interface ServiceConfig {
   socket: string;
+  /** The TCP fast lane's port on 127.0.0.1, or null for the Unix socket only. */
+  port: number | null;
   cache: RuleCache;
   metrics: Metrics;
   main: Main;
@@ -38,6 +44,15 @@ function listen(server: Server, target: { fd: number } | { path: string; backlog
   });
 }
 
+/** The TCP fast lane beside the socket. */
+async function openLane(c: ServiceConfig, callout: (req: CalloutRequest) => Promise<Buffer>) {
+  const port = c.port as number;
+  checkPrivileged(port, unprivilegedPortStart());
+  const server = createLane(callout, c.metrics, c.log);
+  await listenLane(server, port);
+  return { server, heartbeat: new Heartbeat(c.socket, Date.now) };
+}
+
 /** Serves until SIGTERM or SIGINT; resolves with the exit code. */
 export async function runService(c: ServiceConfig): Promise<number> {
   const startedAt = Date.now();
@@ -48,16 +63,22 @@ export async function runService(c: ServiceConfig): Promise<number> {
     budgetMs: c.budgetMs,
     self: c.self,
   });
+  const callout = (req: CalloutRequest) => service.answer(req);
   const server = createServer(
     {
-      callout: (req) => service.answer(req),
+      callout,
       metrics: () =>
         c.metrics.render({
           generation: c.cache.generation,
           uptime: (Date.now() - startedAt) / 1000,
           lastReloadOk: c.cache.lastError === null,
         }),
-      status: () => snapshot({ version: c.version, socket: c.socket, startedAt, now: Date.now() }, c.cache, c.metrics),
+      status: () =>
+        snapshot(
+          { version: c.version, socket: c.socket, port: c.port, startedAt, now: Date.now() },
+          c.cache,
+          c.metrics,
+        ),
     },
     c.metrics,
     c.log,
@@ -65,23 +86,50 @@ export async function runService(c: ServiceConfig): Promise<number> {
   // Before listening: a SIGHUP sent as soon as the socket answers must reload, not kill.
   const onHup = () => c.cache.reloadAll();
   process.on('SIGHUP', onHup);
+  // The port first: a lane that cannot listen stops the start before the socket exists.
+  const lane = c.port === null ? null : await openLane(c, callout);
   const viaSystemd = activated(c.env);
-  if (viaSystemd) await listen(server, { fd: 3 });
-  else {
-    await prepareSocket(c.socket);
-    await listen(server, { path: c.socket, backlog: 1024 });
-    openSocket(c.socket);
+  try {
+    if (viaSystemd) await listen(server, { fd: 3 });
+    else {
+      await prepareSocket(c.socket);
+      await listen(server, { path: c.socket, backlog: 1024 });
+      openSocket(c.socket);
+    }
+    lane?.heartbeat.beat();
+  } catch (e) {
+    // Nothing may stay open: the process must exit with the error.
+    lane?.server.close();
+    if (server.listening) {
+      server.close();
+      if (!viaSystemd) unlinkSync(c.socket);
+    }
+    throw e;
   }
   c.log(
-    `tokenmap serve ${c.version}: listening on ${viaSystemd ? 'the socket systemd passed' : c.socket}, ` +
-      `rules generation ${c.cache.generation} (${c.cache.files().length} files watched)`,
+    `tokenmap serve ${c.version}: listening on ${viaSystemd ? 'the socket systemd passed' : c.socket}` +
+      (c.port === null ? '' : ` and 127.0.0.1:${c.port}`) +
+      `, rules generation ${c.cache.generation} (${c.cache.files().length} files watched)`,
   );
-  const tick = setInterval(() => c.cache.poll(), c.pollMs);
+  let beatFailed = false;
+  const tick = setInterval(() => {
+    c.cache.poll();
+    try {
+      lane?.heartbeat.beat();
+      beatFailed = false;
+    } catch (e) {
+      // Clients then take the Unix socket; say so once, not four times a second.
+      if (!beatFailed) c.log(`tokenmap serve: ${(e as Error).message}`);
+      beatFailed = true;
+    }
+  }, c.pollMs);
   return new Promise((resolve) => {
     const stop = (signal: string) => {
       clearInterval(tick);
       process.off('SIGHUP', onHup);
       c.log(`tokenmap serve: ${signal}, stopping`);
+      lane?.heartbeat.remove();
+      lane?.server.close();
       server.close(() => resolve(0));
       server.closeAllConnections();
       if (!viaSystemd)

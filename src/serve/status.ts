@@ -12,6 +12,8 @@ export interface StatusSnapshot {
   version: string;
   pid: number;
   socket: string;
+  /** The TCP fast lane on 127.0.0.1, or null. */
+  port: number | null;
   startedAt: string;
   uptimeSeconds: number;
   serving: string;
@@ -29,7 +31,7 @@ export interface StatusSnapshot {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function snapshot(
-  o: { version: string; socket: string; startedAt: number; now: number },
+  o: { version: string; socket: string; port: number | null; startedAt: number; now: number },
   cache: RuleCache,
   metrics: Metrics,
 ): StatusSnapshot {
@@ -38,6 +40,7 @@ export function snapshot(
     version: o.version,
     pid: process.pid,
     socket: o.socket,
+    port: o.port,
     startedAt: iso(o.startedAt),
     uptimeSeconds: Math.round((o.now - o.startedAt) / 1000),
     serving:
@@ -66,7 +69,8 @@ export function renderStatus(s: StatusSnapshot): string {
   const error = s.lastReloadError === null ? 'none' : `${JSON.stringify(s.lastReloadError)} at ${s.lastReloadErrorAt}`;
   return (
     [
-      `tokenmap serve ${s.version}, pid ${s.pid}, on ${q(s.socket)}`,
+      `tokenmap serve ${s.version}, pid ${s.pid}, on ${q(s.socket)}` +
+        (s.port === null ? '' : ` and 127.0.0.1:${s.port} (the fast lane)`),
       `up ${s.uptimeSeconds} s (since ${s.startedAt})`,
       `serving ${q(s.serving)}`,
       `rules: generation ${s.generation}, loaded ${s.loadedAt ?? 'never'}, ` +

@@ -14,15 +14,36 @@ export const CALLOUT = fileURLToPath(new URL('../../bin/tokenmap-callout', impor
 
 export interface Service {
   socket: string;
+  /** The fast lane's port on 127.0.0.1, when started with one. */
+  port?: number;
   child: ChildProcess;
   /** Everything the service wrote on stderr so far (its log). */
   log(): string;
   stop(): Promise<void>;
 }
 
-export async function startService(args: string[], socket?: string): Promise<Service> {
+export interface StartOptions {
+  socket?: string;
+  /** Also listen on a privileged port of 127.0.0.1 (the fast lane), picked at random in 600-1023. */
+  lane?: boolean;
+}
+
+export async function startService(args: string[], o: StartOptions = {}): Promise<Service> {
+  for (let attempt = 0; ; attempt++) {
+    const port = o.lane ? 600 + Math.floor(Math.random() * 424) : undefined;
+    try {
+      return await startOn(args, o.socket, port);
+    } catch (e) {
+      // Another test (or helper) holds that port: pick another one.
+      if (!(port && /is taken by another process/.test(String(e)) && attempt < 20)) throw e;
+    }
+  }
+}
+
+async function startOn(args: string[], socket: string | undefined, port: number | undefined): Promise<Service> {
   const path = socket ?? join(mkdtempSync(join(tmpdir(), 'tokenmap-serve-')), 'tokenmap.sock');
-  const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', BIN, 'serve', '--socket', path, ...args], {
+  const lane = port === undefined ? [] : ['--port', String(port)];
+  const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', BIN, 'serve', '--socket', path, ...lane, ...args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -44,6 +65,7 @@ export async function startService(args: string[], socket?: string): Promise<Ser
   });
   return {
     socket: path,
+    port,
     child,
     log: () => log,
     stop: async () => {
@@ -53,9 +75,18 @@ export async function startService(args: string[], socket?: string): Promise<Ser
   };
 }
 
-/** The callout through the thin client; `socket` undefined means the client's own default. */
-export function runCallout(socket: string | undefined, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  return runBin(socket === undefined ? args : ['--socket', socket, ...args], { ...opts, via: CALLOUT });
+/**
+ * The callout through the thin client; `socket` undefined means the client's own default. With `port`,
+ * through the fast lane (`--port`), else through the Unix socket.
+ */
+export function runCallout(
+  socket: string | undefined,
+  args: string[],
+  opts: RunOptions = {},
+  port?: number,
+): Promise<RunResult> {
+  const options = [...(socket === undefined ? [] : ['--socket', socket]), ...(port ? ['--port', String(port)] : [])];
+  return runBin([...options, ...args], { ...opts, via: CALLOUT });
 }
 
 /** One HTTP request to the service over its socket, from this process. */
