@@ -1,0 +1,320 @@
+// The fast lane (tokenmap serve --port, tokenmap-callout --port), spawned as a CE spawns the callout: a
+// port that is not privileged is never contacted, a stopped or killed service sends the client to the
+// cold path within its bound (also with a full accept queue, where a connect would hang), malformed and
+// oversized requests are refused on their own connection, 1,000 concurrent clients.
+import t, { type Test } from 'tap';
+import { existsSync, readFileSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { arc7Env } from './helpers/ce-env.js';
+import { put, scratch } from './helpers/files.js';
+import { BIN, ROOT, runBin } from './helpers/run.js';
+import { CALLOUT, metric, runCallout, startService, status, type Service } from './helpers/service.js';
+
+t.setTimeout(600_000); // 1,000 client processes on a shared 2-core machine
+
+const token = (name: string) =>
+  JSON.parse(readFileSync(join(ROOT, 'mapfiles/tokens', `${name}.json`), 'utf8')) as Record<string, unknown>;
+const ATLAS = token('atlas-production');
+const PAYLOAD = JSON.stringify(ATLAS);
+const esc = (s: string) => s.replace(/[.\\/]/g, '\\$&');
+
+function site(user = 'alice') {
+  const dir = scratch();
+  put(dir, 'condor_mapfile', `SCITOKENS /^${esc(ATLAS.iss as string)},${esc(ATLAS.sub as string)}$/ ${user}\n`);
+  return put(dir, 'tokenmap.ini', '[rules]\nsource[] = mapfile:condor_mapfile\n[tokens]\ncheck = no\n');
+}
+
+async function withLane(t: Test, config: string): Promise<Service & { port: number }> {
+  const s = await startService(['--config', config], { lane: true });
+  t.teardown(() => {
+    s.child.kill('SIGCONT');
+    return s.stop();
+  });
+  return s as Service & { port: number };
+}
+
+const condor = (svc: { socket: string; port?: number }, config: string, env: Record<string, string> = {}) =>
+  runCallout(svc.socket, ['htcondor-plugin', '--config', config], { stdin: PAYLOAD, env }, svc.port);
+
+const served = async (socket: string) => metric(socket, 'tokenmap_decisions_total{result="mapped"}');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A raw request on the lane, and everything the service sends back before it closes. */
+function raw(port: number, bytes: Buffer | string): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const s = createConnection({ host: '127.0.0.1', port });
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('error', () => {});
+    s.on('close', () => resolve(Buffer.concat(chunks)));
+    s.write(bytes);
+  });
+}
+const request = (...records: string[]) => Buffer.from(['tokenmap-callout/1', ...records, '.', ''].join('\0'), 'latin1');
+
+t.test('the lane answers; status and metrics show it', async (t) => {
+  const config = site();
+  const svc = await withLane(t, config);
+  const r = await condor(svc, config);
+  t.equal(r.stdout.toString(), 'alice\n');
+  t.equal(r.stderr, '');
+  t.equal(await served(svc.socket), 1, 'answered by the service');
+  t.equal((await status(svc.socket)).port, svc.port);
+  const text = await runBin(['status', '--socket', svc.socket]);
+  t.match(text.stdout.toString(), new RegExp(`and 127\\.0\\.0\\.1:${svc.port} \\(the fast lane\\)`));
+  t.match(svc.log(), `listening on ${svc.socket} and 127.0.0.1:${svc.port}`);
+  t.ok(existsSync(`${svc.socket}.alive`), 'the liveness file is next to the socket');
+});
+
+t.test('a port that is not privileged is never contacted', async (t) => {
+  const config = site();
+  const svc = await withLane(t, config);
+  let contacted = 0;
+  const rogue = createServer((s) => {
+    contacted++;
+    s.end('T 0 8 0\nmallory\n.');
+  });
+  await new Promise<void>((resolve) => rogue.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => void rogue.close());
+  const port = (rogue.address() as { port: number }).port;
+  t.ok(port >= 1024, `the rogue listens on ${port}, which any user may bind`);
+  const r = await condor({ socket: svc.socket, port }, config);
+  t.equal(r.stdout.toString(), 'alice\n', 'the right answer, from the Unix socket');
+  t.equal(r.code, 0);
+  t.match(r.stderr, new RegExp(`^tokenmap-callout: not using the fast lane: port ${port} is not privileged here`));
+  const env = await condor({ socket: svc.socket }, config, { TOKENMAP_PORT: String(port) });
+  t.equal(env.stdout.toString(), 'alice\n', 'the same for $TOKENMAP_PORT');
+  t.equal(contacted, 0, 'the rogue listener saw no connection');
+  t.equal(await served(svc.socket), 2, 'both answered by the service over its socket');
+});
+
+const unshare = '/usr/bin/unshare';
+const noNetns = existsSync(unshare) ? false : 'no unshare here';
+t.test('where any user may bind any port (a rootless container), the lane is refused', { skip: noNetns }, async (t) => {
+  const config = site();
+  const svc = await withLane(t, config);
+  // A network namespace of its own, with ip_unprivileged_port_start = 0, as rootless containers set it.
+  const r = await runBin(
+    [
+      '-n',
+      '/bin/sh',
+      '-c',
+      'echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start && exec "$@"',
+      '-',
+      CALLOUT,
+      '--socket',
+      svc.socket,
+      '--port',
+      String(svc.port),
+      'htcondor-plugin',
+      '--config',
+      config,
+    ],
+    { via: unshare, stdin: PAYLOAD },
+  );
+  t.equal(r.stdout.toString(), 'alice\n');
+  t.match(
+    r.stderr,
+    /^tokenmap-callout: not using the fast lane: port \d+ is not privileged here \(ip_unprivileged_port_start 0\)/,
+  );
+  t.equal(await served(svc.socket), 1, 'answered through the Unix socket');
+});
+
+t.test('no service on the port: the cold path, silently', async (t) => {
+  const config = site();
+  const dir = scratch();
+  const r = await condor({ socket: join(dir, 'none.sock'), port: 600 + Math.floor(Math.random() * 424) }, config);
+  t.equal(r.stdout.toString(), 'alice\n');
+  t.equal(r.stderr, '', 'no liveness file: a site without the service, the lane is not even tried');
+});
+
+t.test('a killed service (its liveness file still fresh): connection refused, the cold path', async (t) => {
+  const config = site();
+  const svc = await withLane(t, config);
+  svc.child.kill('SIGKILL');
+  await svc.stop();
+  t.ok(existsSync(`${svc.socket}.alive`), 'a killed service could not remove its liveness file');
+  const r = await condor(svc, config);
+  t.equal(r.stdout.toString(), 'alice\n');
+  t.equal(r.code, 0);
+  t.match(r.stderr, /^tokenmap-callout: the service is not running \(connection refused\) \(127\.0\.0\.1:\d+\)/);
+});
+
+t.test('a stopped service: the cold path within the bound', async (t) => {
+  const config = site();
+  const svc = await withLane(t, config);
+  svc.child.kill('SIGSTOP');
+  const r = await condor(svc, config, { TOKENMAP_CALLOUT_TIMEOUT: '0.5' });
+  t.equal(r.stdout.toString(), 'alice\n');
+  t.equal(r.code, 0);
+  t.match(r.stderr, /^tokenmap-callout: no answer within 0\.5 s \(127\.0\.0\.1:\d+\)/);
+  t.comment(`answered in ${r.ms} ms (0.5 s bound, then the cold path)`);
+});
+
+t.test('killed mid-request: the client falls back and gives the right answer', async (t) => {
+  const config = site();
+  const svc = await withLane(t, config);
+  svc.child.kill('SIGSTOP');
+  const pending = condor(svc, config, { TOKENMAP_CALLOUT_TIMEOUT: '20' });
+  await sleep(500); // the request is sent and waits for its answer
+  svc.child.kill('SIGKILL');
+  const r = await pending;
+  t.equal(r.code, 0);
+  t.equal(r.stdout.toString(), 'alice\n', 'the cold path answered, with the stdin bytes replayed');
+  t.match(r.stderr, /^tokenmap-callout: no answer from the service \(the connection closed\)/);
+});
+
+t.test('a stopped service with a full accept queue: no connect is attempted, no hang', async (t) => {
+  const config = site();
+  const svc = await withLane(t, config);
+  svc.child.kill('SIGSTOP');
+  const stoppedAt = Date.now();
+  // The kernel completes handshakes for a stopped listener until its accept queue (4096) is full; after
+  // that a SYN is dropped and a connect waits for retries, about two minutes: bash cannot bound that.
+  const fill: Socket[] = [];
+  t.teardown(() => fill.forEach((s) => s.destroy()));
+  for (let i = 0; i < 4200; i++) {
+    const s = createConnection({ host: '127.0.0.1', port: svc.port });
+    s.on('error', () => {});
+    fill.push(s);
+  }
+  const probe = createConnection({ host: '127.0.0.1', port: svc.port });
+  probe.on('error', () => {});
+  fill.push(probe);
+  const connected = await Promise.race([
+    new Promise<boolean>((r) => probe.once('connect', () => r(true))),
+    sleep(3000).then(() => false),
+  ]);
+  t.notOk(connected, 'a connect to the port now hangs (the queue is full)');
+  await sleep(Math.max(0, 2500 - (Date.now() - stoppedAt))); // the liveness beat is stale after 2 s
+  const r = await condor(svc, config, { TOKENMAP_CALLOUT_TIMEOUT: '0.5' });
+  t.equal(r.stdout.toString(), 'alice\n');
+  t.equal(r.code, 0);
+  t.match(
+    r.stderr,
+    /no answer within 0\.5 s \(\/.*tokenmap\.sock\)/,
+    'the client skipped the lane: the socket timed out',
+  );
+  t.ok(r.ms < 15_000, `answered in ${r.ms} ms, not after SYN retries`);
+});
+
+t.test('duplicate environment names: the one bash keeps, as in the cold path', async (t) => {
+  const config = join(ROOT, 'mapfiles/tokenmap.ini');
+  const svc = await withLane(t, config);
+  const env = Object.entries(arc7Env(token('cms-pilot'))).map(([k, v]) => `${k}=${v}`);
+  // Set again after the first ones: what bash (and so the cold path) keeps. Another issuer, other groups.
+  const dup = [
+    'BEARER_TOKEN_0_ISSUER=https://unknown.example/',
+    'BEARER_TOKEN_0_CLAIM_iss_0=https://unknown.example/',
+    'BEARER_TOKEN_0_CLAIM_wlcg.groups_0=/nobody',
+    'BEARER_TOKEN_0_CLAIM_wlcg.groups_1=/nobody',
+  ];
+  const args = ['arc-plugin', '--config', config];
+  const run = (via: string[]) =>
+    runBin(['-i', 'PATH=/usr/bin:/bin', ...env, ...dup, ...via, ...args], { via: '/usr/bin/env', stdin: 'open' });
+  const [lane, unix, cold] = await Promise.all([
+    run([CALLOUT, '--socket', svc.socket, '--port', String(svc.port)]),
+    run([CALLOUT, '--socket', svc.socket]),
+    run([BIN]),
+  ]);
+  for (const [name, r] of [
+    ['fast lane', lane],
+    ['Unix socket', unix],
+  ] as const) {
+    t.equal(r.code, cold.code, `${name}: exit ${cold.code}`);
+    t.ok(r.stdout.equals(cold.stdout), `${name}: stdout ${JSON.stringify(cold.stdout.toString())}`);
+    t.equal(r.stderr, cold.stderr, `${name}: stderr`);
+  }
+  const results = ['mapped', 'declined', 'error'].map((r) =>
+    metric(svc.socket, `tokenmap_decisions_total{result="${r}"}`),
+  );
+  t.equal(
+    (await Promise.all(results)).reduce((a, b) => a + b),
+    2,
+    'both answered by the service',
+  );
+  t.not(cold.stdout.toString(), 'cmspilot', 'the duplicate (the last one) decided, not the first');
+});
+
+t.test('malformed, oversized and slow requests are refused on their own connection', async (t) => {
+  const config = site();
+  const svc = await withLane(t, config);
+  const slow = createConnection({ host: '127.0.0.1', port: svc.port });
+  slow.on('error', () => {});
+  slow.write('tokenmap-callout/1\0ahtcondor-plugin\0');
+  t.teardown(() => void slow.destroy());
+  const refused = 'F bad-request\n.';
+  t.equal((await raw(svc.port, 'hello\0.\0')).toString(), refused, 'not our magic');
+  t.equal((await raw(svc.port, request('ahtcondor-plugin', 'xjunk'))).toString(), refused, 'an unknown record');
+  t.equal((await raw(svc.port, request('s1', 's2'))).toString(), refused, 'stdin twice');
+  t.equal(
+    (await raw(svc.port, Buffer.concat([request('a1'), Buffer.from('more')]))).toString(),
+    refused,
+    'bytes after the end',
+  );
+  t.equal((await raw(svc.port, Buffer.alloc(2 << 20, 0x61))).toString(), refused, 'over 1 MiB, no end record');
+  const args = ['ahtcondor-plugin', 'a--config', `a${config}`, `s${PAYLOAD}`];
+  t.equal((await raw(svc.port, request(...args))).toString(), 'T 0 6 0\nalice\n.', 'a good request alongside them');
+  const r = await condor(svc, config);
+  t.equal(r.stdout.toString(), 'alice\n');
+  t.equal(r.stderr, '');
+  t.equal(await metric(svc.socket, 'tokenmap_requests_refused_total{status="400"}'), 4);
+  t.equal(await metric(svc.socket, 'tokenmap_requests_refused_total{status="413"}'), 1);
+});
+
+t.test('the service will not open a lane anyone could have bound, or one that is taken', async (t) => {
+  const config = site();
+  const unprivileged = await runBin(
+    ['serve', '--config', config, '--socket', join(scratch(), 's.sock'), '--port', '8080'],
+    {
+      killAfterMs: 5000,
+    },
+  );
+  t.equal(unprivileged.code, 2);
+  t.match(unprivileged.stderr, /^tokenmap: port 8080 is not privileged here \(.*ip_unprivileged_port_start is \d+\)/);
+  const svc = await withLane(t, config);
+  const socket = join(scratch(), 's.sock');
+  const taken = await runBin(['serve', '--config', config, '--socket', socket, '--port', String(svc.port)], {
+    killAfterMs: 5000,
+  });
+  t.equal(taken.code, 2);
+  t.match(taken.stderr, new RegExp(`^tokenmap: 127\\.0\\.0\\.1:${svc.port} is taken by another process\\n$`));
+  t.notOk(existsSync(socket), 'no socket left behind');
+  const bad = await runBin(['serve', '--config', config, '--socket', socket, '--port', 'http'], { killAfterMs: 5000 });
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /--port "http" is not a TCP port/);
+});
+
+t.test('1,000 concurrent clients through the lane: every one right', async (t) => {
+  const config = site();
+  const svc = await withLane(t, config);
+  const out = scratch();
+  const payload = put(out, 'payload.json', PAYLOAD);
+  // Started by one bash in waves of 100 at once (a fork of this process per client is far slower than
+  // the clients, and 1,000 at once would starve the other test files).
+  const script =
+    `for w in $(seq 0 9); do for i in $(seq $((w * 100 + 1)) $((w * 100 + 100))); do ` +
+    `(${JSON.stringify(CALLOUT)} --socket ${JSON.stringify(svc.socket)} --port ${svc.port} htcondor-plugin ` +
+    `--config ${JSON.stringify(config)} < ${JSON.stringify(payload)} > "${out}/$i.out" 2> "${out}/$i.err"; ` +
+    `echo $? > "${out}/$i.rc") & done; wait; done`;
+  const t0 = Date.now();
+  const run = await runBin(['-c', script], {
+    via: '/bin/bash',
+    env: { TOKENMAP_CALLOUT_TIMEOUT: '60' },
+    killAfterMs: 300_000,
+  });
+  t.equal(run.code, 0);
+  t.comment(`1,000 client processes in ${Date.now() - t0} ms`);
+  const results = Array.from({ length: 1000 }, (_, i) => ({
+    rc: readFileSync(join(out, `${i + 1}.rc`), 'utf8'),
+    out: readFileSync(join(out, `${i + 1}.out`), 'utf8'),
+    err: readFileSync(join(out, `${i + 1}.err`), 'utf8'),
+  }));
+  t.equal(results.filter((r) => r.rc === '0\n' && r.out === 'alice\n').length, 1000, 'all right');
+  const fellBack = results.filter((r) => r.err !== '').length;
+  t.comment(`${fellBack} of 1,000 fell back to the cold path`);
+  const mapped = await served(svc.socket);
+  const overBudget = await metric(svc.socket, 'tokenmap_fallbacks_total{reason="over-budget"}');
+  t.equal(mapped + overBudget, 1000 - fellBack, 'every request answered by the service or handed back');
+});
