@@ -1,5 +1,5 @@
 // The warm path, for npm run bench (scripts/bench.mjs calls these): one callout through
-// bin/tokenmap-callout with the service up, against the legacy EGI check-in-validator plugin on the same
+// bin/tokenmap-callout with the service up, through the fast lane and through the Unix socket, against the legacy EGI check-in-validator plugin on the same
 // configuration and payload and against `node -e 0`, p50 and p99, side by side in one run; the decision
 // inside the service at 1,000 decisions per second; its memory over 1,000,000 decisions.
 import { spawn } from 'node:child_process';
@@ -24,11 +24,15 @@ const percentile = (xs, q) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
 
-/** Starts `tokenmap serve` on a socket in a fresh directory; resolves once it listens. */
-export function startService(bin, args) {
+/**
+ * Starts `tokenmap serve` on a socket in a fresh directory (and with `port`, its fast lane on that port);
+ * resolves once it listens.
+ */
+export function startService(bin, args, port) {
   const dir = mkdtempSync(join(tmpdir(), 'tokenmap-bench-serve-'));
   const socket = join(dir, 'tokenmap.sock');
-  const child = spawn(bin, ['serve', '--socket', socket, ...args], {
+  const lane = port === undefined ? [] : ['--port', String(port)];
+  const child = spawn(bin, ['serve', '--socket', socket, ...lane, ...args], {
     env: { PATH: process.env.PATH },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -40,6 +44,7 @@ export function startService(bin, args) {
       clearInterval(check);
       resolve({
         socket,
+        port,
         stop: () =>
           new Promise((done) => {
             child.once('exit', () => (rmSync(dir, { recursive: true, force: true }), done()));
@@ -49,6 +54,18 @@ export function startService(bin, args) {
     }, 20);
     child.once('exit', (code) => (clearInterval(check), reject(new Error(`tokenmap serve exited ${code}: ${log}`))));
   });
+}
+
+/** The service with its fast lane on a free privileged port (root or CAP_NET_BIND_SERVICE), or null. */
+async function startWithLane(bin, args) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      return await startService(bin, args, 600 + Math.floor(Math.random() * 424));
+    } catch (e) {
+      if (!/is taken by another process/.test(String(e))) return { error: String(e.message).split('\n')[0] };
+    }
+  }
+  return { error: 'no free privileged port found' };
 }
 
 /** The check-in-validator configuration both plugins read, and the logger file the legacy one insists on. */
@@ -66,6 +83,16 @@ function legacyConfig(dir) {
   return config;
 }
 
+/**
+ * A script file, as tokenmap-callout is (`bash -c` would read ~/.bashrc here: bash takes a socket on
+ * stdin, which is what Node's pipes are, for a remote shell).
+ */
+function emptyScript(dir) {
+  const path = join(dir, 'empty.sh');
+  writeFileSync(path, '#!/bin/bash -p\n', { mode: 0o755 });
+  return path;
+}
+
 function legacyPlugin(dir) {
   const source = [process.env.TOKENMAP_BENCH_LEGACY, ...LEGACY_PATHS].find((p) => p && existsSync(p));
   if (!source || !existsSync('/usr/bin/python3')) return null;
@@ -79,21 +106,34 @@ export async function warmPath({ ROOT, BIN, spawnTimed, quick }) {
   const runs = quick ? 30 : 200;
   const dir = mkdtempSync(join(tmpdir(), 'tokenmap-bench-warm-'));
   const config = legacyConfig(dir);
-  const service = await startService(BIN, ['-c', config]);
+  const service = await startWithLane(BIN, ['-c', config]);
   const callout = join(ROOT, 'bin/tokenmap-callout');
   const stdinFile = join(ROOT, EGI_PAYLOAD);
   const legacy = legacyPlugin(dir);
   const plugin = ['htcondor-plugin', '-c', config];
+  const socket = service.socket ? ['--socket', service.socket] : [];
   const cases = [
     { name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
+    { name: 'an empty bash -p script (the floor of any bash client)', cmd: emptyScript(dir), args: [] },
     { name: 'curl --version (the floor of any curl client)', cmd: '/usr/bin/curl', args: ['-q', '--version'] },
-    {
-      name: 'tokenmap-callout htcondor-plugin -c, service up',
-      cmd: callout,
-      args: ['--socket', service.socket, ...plugin],
-      stdinFile,
-      expect: 0,
-    },
+    ...(service.socket
+      ? [
+          {
+            name: 'tokenmap-callout --port, service up (the fast lane)',
+            cmd: callout,
+            args: [...socket, '--port', String(service.port), ...plugin],
+            stdinFile,
+            expect: 0,
+          },
+          {
+            name: 'tokenmap-callout, service up (Unix socket, curl)',
+            cmd: callout,
+            args: [...socket, ...plugin],
+            stdinFile,
+            expect: 0,
+          },
+        ]
+      : []),
     {
       name: 'tokenmap-callout htcondor-plugin -c, no service (fallback)',
       cmd: callout,
@@ -117,10 +157,14 @@ export async function warmPath({ ROOT, BIN, spawnTimed, quick }) {
       const t = spawnTimed(c);
       if (round >= 0) times.get(c.name).push(t);
     }
-  await service.stop();
+  // Every service-up callout must have been answered by the service, not by a fallback.
+  const answered = service.socket ? await mappedCount(service.socket) : 0;
+  await service.stop?.();
   rmSync(dir, { recursive: true, force: true });
   const p = (name, q) => percentile(times.get(name), q);
   console.log(`\n## The warm path (${runs} interleaved runs each; EGI payload, one check-in-validator mapping)\n`);
+  if (service.error)
+    console.log(`The service could not be started with its fast lane, so neither lane was run: ${service.error}\n`);
   console.log(
     legacy
       ? `Legacy plugin: a copy of ${legacy.source}, under /usr/bin/python3.`
@@ -138,6 +182,10 @@ export async function warmPath({ ROOT, BIN, spawnTimed, quick }) {
     );
   }
   console.log('\nTargets for the service-up callout: <= 0.25x legacy, <= 0.15x node -e 0.');
+  if (service.socket)
+    console.log(
+      `Answered by the service itself: ${answered} of ${2 * (runs + 3)} service-up callouts (both lanes, warm-up included).`,
+    );
 }
 
 /** Waits until `ms` since `t0` (hrtime, ns), so that requests go out at a steady rate. */
@@ -152,6 +200,19 @@ function post(socket, body) {
     });
     req.on('error', reject);
     req.end(body);
+  });
+}
+
+/** The service's count of mapped decisions, from GET /metrics on its socket. */
+function mappedCount(socket) {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, path: '/metrics', agent: false }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve(Number(/^tokenmap_decisions_total\{result="mapped"\} (\d+)$/m.exec(text)?.[1] ?? 0)));
+    });
+    req.on('error', reject);
+    req.end();
   });
 }
 

@@ -272,3 +272,47 @@ t.test('--help says what the exits are, as the README does', async (t) => {
 });
 
 const esc = (s: string) => s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+
+t.test('with [serve] port: the wiring takes the fast lane, and works as printed', async (t) => {
+  const dir = scratch();
+  const config = put(
+    dir,
+    'tokenmap.ini',
+    readFileSync(CONFIG, 'utf8')
+      .replace('source[] = mapfile:condor_mapfile', `source[] = mapfile:${ROOT}mapfiles/condor_mapfile`)
+      .replace('policy[] = policies.d/', `policy[] = ${ROOT}mapfiles/policies.d/`) +
+      '\n[serve]\nsocket = /run/tokenmap/site.sock\nport = 919\n',
+  );
+  const callout = `${ROOT}bin/tokenmap-callout --socket /run/tokenmap/site.sock --port 919`.replace(/[./]/g, '\\$&');
+  const condor = (await runBin(['snippet', 'htcondor-ce', '--config', config])).stdout.toString();
+  t.match(
+    condor,
+    new RegExp(`^SEC_SCITOKENS_PLUGIN_TOKENMAP_COMMAND = ${callout} htcondor-plugin --config \\S+$`, 'm'),
+  );
+  t.match(
+    condor,
+    /^# Answered by tokenmap serve on \/run\/tokenmap\/site\.sock \(and its fast lane, 127\.0\.0\.1:919\)/m,
+  );
+  const arc = (await runBin(['snippet', 'arc', '--config', config])).stdout.toString();
+  t.match(arc, new RegExp(`^map_with_plugin = tokenmap 9 ${callout} arc-plugin --config \\S+ %D$`, 'm'));
+  const words = /^map_with_plugin = tokenmap 9 (.*) %D$/m.exec(arc)?.[1]?.split(' ') ?? [];
+  const payload = JSON.parse(readFileSync(join(ROOT, 'mapfiles/tokens/cms-pilot.json'), 'utf8'));
+  const subject = `${payload.iss}/${payload.sub}`;
+  const r = await runBin([...words.slice(1), subject], { via: words[0], stdin: 'open' });
+  const cold = await runBin(['arc-plugin', '--config', config, subject], { stdin: 'open' });
+  t.equal(r.stdout.toString(), cold.stdout.toString(), "no service there: the cold path's answer");
+  t.equal(r.stderr, cold.stderr, 'silently');
+});
+
+t.test('[serve] port must be a privileged port', async (t) => {
+  for (const port of ['0', '1024', '8080', 'http', '-1']) {
+    const dir = scratch();
+    const config = put(dir, 'tokenmap.ini', `[rules]\nsource[] = mapfile:m\n[serve]\nport = ${port}\n`);
+    put(dir, 'm', '');
+    const r = await runBin(['snippet', 'htcondor-ce', '--config', config]);
+    t.equal(r.code, 2, `port = ${port}`);
+    t.match(r.stderr, /tokenmap\.ini:4: .*serve \/ port/, 'FILE:LINE');
+    const lint = await runBin(['check', config]);
+    t.match(lint.stdout.toString(), /tokenmap\.ini:4:1: error INI_VALUE serve \/ port/, 'check names it too');
+  }
+});

@@ -91,7 +91,17 @@ export async function runSnippet(args: string[], opts: { config?: string }, io: 
   // With a [serve] section, the CE execs the thin client, which falls back to this executable.
   const tokenmap = absolute(io.self);
   const socket = site.serve ? (site.serve.socket ?? DEFAULT_SOCKET) : null;
-  const bin = socket === null ? tokenmap : `${dirname(tokenmap)}/tokenmap-callout --socket ${socket}`;
+  const port = site.serve?.port;
+  const bin =
+    socket === null
+      ? tokenmap
+      : `${dirname(tokenmap)}/tokenmap-callout --socket ${socket}` + (port ? ` --port ${port}` : '');
+  const served =
+    socket === null
+      ? ''
+      : `# Answered by tokenmap serve on ${socket}` +
+        (port ? ` (and its fast lane, 127.0.0.1:${port})` : '') +
+        `; without it, tokenmap-callout runs ${tokenmap} itself.`;
   const clientBound = socket === null ? 0 : CLIENT_TIMEOUT_S;
   for (const [what, p] of [
     ['the tokenmap executable', tokenmap],
@@ -133,9 +143,7 @@ export async function runSnippet(args: string[], opts: { config?: string }, io: 
       '# /etc/condor-ce/config.d/50-tokenmap.conf',
       `SEC_SCITOKENS_PLUGIN_NAMES = ${names.join(', ')}`,
       ...names.map((name) => `SEC_SCITOKENS_PLUGIN_${name}_COMMAND = ${bin} htcondor-plugin --config ${configPath}`),
-      ...(socket === null
-        ? []
-        : [`# Answered by tokenmap serve on ${socket}; without it, tokenmap-callout runs ${tokenmap} itself.`]),
+      ...(socket === null ? [] : [served]),
       `# tokenmap bounds itself to ${settings.deadline} s ([limits] deadline)` +
         (clientBound ? `, plus ${clientBound} s the client may wait for the service` : '') +
         '; keep it below the authentication timeout.',
@@ -165,7 +173,7 @@ export async function runSnippet(args: string[], opts: { config?: string }, io: 
       ...(socket === null
         ? [`# TIMEOUT ${timeout} s is tokenmap's deadline (${settings.deadline} s) plus 2 s.`]
         : [
-            `# Answered by tokenmap serve on ${socket}; without it, tokenmap-callout runs ${tokenmap} itself.`,
+            served,
             `# TIMEOUT ${timeout} s is tokenmap's deadline (${settings.deadline} s), plus ${clientBound} s the client`,
             '# may wait for the service before it falls back, plus 2 s.',
           ]),
