@@ -112,7 +112,7 @@ export interface SiteConfig {
   readonly pools: readonly PoolDef[];
   /** `[bans] file`: ban lists, read on every decision. */
   readonly banFiles: readonly string[];
-  /** [serve], when present: the decision service's socket, TCP fast lane port, and time budget (seconds) for one decision. */
+  /** [serve], when present: the decision service's socket, fast lane port, and time budget (seconds) for a decision. */
   readonly serve: { readonly socket?: string; readonly budget?: number; readonly port?: string } | null;
 }
 
