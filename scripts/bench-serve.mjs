@@ -103,7 +103,7 @@ function legacyPlugin(dir) {
 
 /** The callout, warm and cold, against the legacy plugin and `node -e 0`; p50 and p99 of interleaved runs. */
 export async function warmPath({ ROOT, BIN, spawnTimed, quick }) {
-  const runs = quick ? 30 : 200;
+  const runs = quick ? 100 : 200; // a p99 needs about a hundred runs; each is tens of milliseconds
   const dir = mkdtempSync(join(tmpdir(), 'tokenmap-bench-warm-'));
   const config = legacyConfig(dir);
   const service = await startWithLane(BIN, ['-c', config]);
