@@ -258,6 +258,18 @@ const CASES: Case[] = [
     expect: 'm:1:27: warning MAP_PLUGIN_NAME',
   },
   {
+    code: 'PLUGIN_UNREACHABLE',
+    files: { 'c.ini': cfg('[plugin TOKENMAP]\npolicy[] = p.ini\n', 'policy:d.ini'), 'd.ini': PILOT, 'p.ini': PILOT },
+    args: ['--config', 'c.ini'],
+    expect: "c.ini:3:1: warning PLUGIN_UNREACHABLE only a map file's PLUGIN:TOKENMAP line reaches this section",
+  },
+  {
+    code: 'BAN_SYNTAX',
+    files: { 'c.ini': cfg('[bans]\nfile[] = bans\n'), m: MAP, bans: '# banned\n  subject https://iss.example\n' },
+    args: ['--config', 'c.ini'],
+    expect: 'bans:2:3: error BAN_SYNTAX subject takes two values (has 1)',
+  },
+  {
     code: 'ACCOUNT_UNSAFE',
     files: { m: 'SCITOKENS /^https:\\/\\/i,b$/ root\n' },
     args: ['m'],

@@ -47,12 +47,15 @@ export const LINT_CODES = {
   MAP_PLUGIN_EMPTY: 'a PLUGIN: canonical name that names no plugin: HTCondor uses it as the user',
   MAP_PLUGIN_UNCONFIGURED: 'PLUGIN:NAME with no [plugin NAME] section in the configuration',
   MAP_PLUGIN_NAME: 'a plugin name that is not alphanumeric',
+  // ban lists ([bans] file[])
+  BAN_SYNTAX: 'a ban list line the callout refuses: every decision fails until it is fixed',
   // across files
   ACCOUNT_UNSAFE: 'an account or group that is unsafe, denied, or a system account',
   ISSUER_TRAILING_SLASH: 'an issuer spelled with a trailing slash here and without one elsewhere',
   RULE_SHADOWED: 'a rule that an earlier rule always decides first',
   BAN_AFTER_ALLOW: 'a ban that an earlier mapping for the same principal always decides first',
   ARC6_PLUGIN_ONLY: 'a rule ARC 6 could match, reached only through a map file PLUGIN: line (ARC 6 skips map files)',
+  PLUGIN_UNREACHABLE: 'a [plugin NAME] section with rules that no map line of the rule sources hands over to',
   RULES_NONE_REACHABLE: 'a configuration whose rule sources hold no rule at all',
   ARC6_AUDIENCE: 'a site [audience] gate, which ARC 6 (only %D) cannot evaluate: refused there, or waived',
 } as const;

@@ -13,6 +13,7 @@ import type { FileReader } from '../io/reader.js';
 import { schemaProblems, type Validator } from '../schema-errors.js';
 import { scanIni, type ScannedKey } from '../config/ini-scan.js';
 import type { LintContext } from './context.js';
+import { lintBanList } from './bans.js';
 import { trailingSlashChecks } from './issuer.js';
 import { lintMapfile, type LintedMap } from './mapfile.js';
 import { lintPolicyPath, type PolicyFact } from './policy.js';
@@ -26,7 +27,11 @@ const words = (v: unknown) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(
 const yes = (v: unknown, dflt: boolean) =>
   v === undefined ? dflt : v === true || ['yes', 'on', '1', 'true'].includes(String(v));
 
-function iniChecks(report: Report, file: string, text: string): { doc: Doc; keys: ScannedKey[]; rulesPos: LintPos } {
+function iniChecks(
+  report: Report,
+  file: string,
+  text: string,
+): { doc: Doc; keys: ScannedKey[]; rulesPos: LintPos; sectionPos: (name: string) => LintPos } {
   const scan = scanIni(text, file);
   for (const p of scan.problems)
     report(
@@ -58,8 +63,8 @@ function iniChecks(report: Report, file: string, text: string): { doc: Doc; keys
         p.message + didYouMean(p.path[p.path.length - 1] as string, knownNames(configSchema, p.path.slice(0, -1))),
       );
   }
-  const rulesPos = scan.sections.find((s) => s.name === 'rules')?.pos ?? { file, line: 1, col: 1 };
-  return { doc, keys: scan.keys, rulesPos };
+  const sectionPos = (name: string) => scan.sections.find((s) => s.name === name)?.pos ?? { file, line: 1, col: 1 };
+  return { doc, keys: scan.keys, rulesPos: sectionPos('rules'), sectionPos };
 }
 
 function identityOf(report: Report, doc: Doc, keys: ScannedKey[]): IdentityPolicy {
@@ -99,7 +104,7 @@ function valuesOf(doc: Doc, keys: ScannedKey[], section: string, key: string): {
 
 export function lintConfig(file: string, reader: FileReader, report: Report): void {
   const text = readText(reader, file, 'configuration', 'CONFIG_UNREADABLE');
-  const { doc, keys, rulesPos } = iniChecks(report, file, text);
+  const { doc, keys, rulesPos, sectionPos } = iniChecks(report, file, text);
   const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
   const abs = (p: string) => (p.startsWith('/') ? p : dir + p);
   const pluginSections = Object.keys(doc).flatMap((name) => {
@@ -139,6 +144,7 @@ export function lintConfig(file: string, reader: FileReader, report: Report): vo
       }
     } else if (kind === 'policy') direct.push(lintPolicyPath(path, ctx, pos).facts);
   }
+  for (const { value, pos } of valuesOf(doc, keys, 'bans', 'file')) lintBanList(abs(value), pos, reader, report);
   const viaPlugin = new Map<string, PolicyFact[]>();
   for (const p of pluginSections) {
     const facts = valuesOf(doc, keys, p.section, 'policy').flatMap(
@@ -155,6 +161,16 @@ export function lintConfig(file: string, reader: FileReader, report: Report): vo
   for (const [name, facts] of viaPlugin) {
     const line = maps.flatMap((m) => m.facts).find((f) => f.plugins?.includes(name));
     if (line) arc6Checks(ctx, facts, directRules, `the map file's PLUGIN:${name} line at ${formatPos(line.pos)}`);
+    else if (facts.length)
+      report(
+        sectionPos(pluginSections.find((p) => p.name === name)?.section ?? ''),
+        'warning',
+        'PLUGIN_UNREACHABLE',
+        (maps.length
+          ? `no line of the rule sources' map files hands over to PLUGIN:${name}`
+          : `only a map file's PLUGIN:${name} line reaches this section, and [rules] has no mapfile: source`) +
+          `: its ${facts.length} rule(s) are never tried`,
+      );
   }
   arc6AudienceCheck(report, doc, keys, rulesPos);
   const reachable = maps.reduce((n, m) => n + m.facts.length, 0) + direct.reduce((n, f) => n + f.length, 0);
