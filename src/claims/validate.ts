@@ -3,6 +3,7 @@
  * time (no leeway at `exp`; a skew for `nbf` and `iat`), storage scopes without a path. A failed check
  * rejects the token (a clean "not mapped", exit 1); notes are shown by `explain`. Pure: `now` is passed in.
  */
+import { formatDuration } from '../duration.js';
 import type { Claims } from './claims.js';
 import { classifyScope } from './scope.js';
 
@@ -53,14 +54,18 @@ export function checkToken(c: Claims, opts: TokenCheckOptions): TokenCheck {
   if (c.hasTimes) {
     const { now, skew } = opts;
     if (c.exp === undefined) rejections.push('the token has no expiry (exp)');
-    else if (now >= c.exp) rejections.push(`the token expired ${Math.round(now - c.exp)} s ago (exp ${c.exp})`);
+    else if (now >= c.exp) rejections.push(`the token expired ${formatDuration(now - c.exp)} ago (exp ${c.exp})`);
     if (c.nbf !== undefined && c.nbf > now + skew)
-      rejections.push(`the token is not valid before ${c.nbf} (${Math.round(c.nbf - now)} s from now, skew ${skew} s)`);
+      rejections.push(
+        `the token is not valid before ${c.nbf} (${formatDuration(c.nbf - now)} from now, skew ${formatDuration(skew)})`,
+      );
     if (c.iat !== undefined && c.iat > now + skew)
-      rejections.push(`the token was issued in the future (iat ${c.iat}, skew ${skew} s)`);
+      rejections.push(
+        `the token was issued in the future (iat ${c.iat}, ${formatDuration(c.iat - now)} from now, skew ${formatDuration(skew)})`,
+      );
     if (c.iat === undefined && profile === 'wlcg') rejections.push('a WLCG token must carry iat');
     if (profile === 'wlcg' && c.exp !== undefined && c.iat !== undefined && c.exp - c.iat > SIX_HOURS)
-      notes.push(`lifetime ${Math.round((c.exp - c.iat) / 3600)} h exceeds the WLCG profile's 6 h maximum`);
+      notes.push(`lifetime ${formatDuration(c.exp - c.iat)} exceeds the WLCG profile's 6 h maximum`);
   } else {
     // ARC 7 (and HTCondor's environment) export no numeric claims: nothing to refuse, nothing checked.
     notes.push(

@@ -5,6 +5,7 @@
  */
 import { request } from 'node:http';
 import { textFromBinary } from '../bytes.js';
+import { formatDuration } from '../duration.js';
 import type { Metrics } from './metrics.js';
 import type { RuleCache } from './rule-cache.js';
 
@@ -71,7 +72,7 @@ export function renderStatus(s: StatusSnapshot): string {
     [
       `tokenmap serve ${s.version}, pid ${s.pid}, on ${q(s.socket)}` +
         (s.port === null ? '' : ` and 127.0.0.1:${s.port} (the fast lane)`),
-      `up ${s.uptimeSeconds} s (since ${s.startedAt})`,
+      `up ${formatDuration(s.uptimeSeconds)} (since ${s.startedAt})`,
       `serving ${q(s.serving)}`,
       `rules: generation ${s.generation}, loaded ${s.loadedAt ?? 'never'}, ` +
         `${s.files.length} files watched, ${s.variants} option variants`,

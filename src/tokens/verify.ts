@@ -5,6 +5,7 @@
  * nbf and iat (within the skew), the audience, and the profile's version and required claims. The first
  * failing step is the answer, as a stable code and a sentence. Pure apart from the injected key lookup.
  */
+import { formatDuration } from '../duration.js';
 import { compactVerify } from 'jose/jws/compact/verify';
 import type { Claims } from '../claims/claims.js';
 import { claimsFromObject } from '../claims/from-payload.js';
@@ -87,17 +88,17 @@ function checkTimes(c: Claims, now: number, skew: number): void {
   if (now >= c.exp)
     throw new VerifyFailure(
       'TOKEN_EXPIRED',
-      `the token expired ${Math.ceil(now - c.exp)} s ago (exp ${c.exp}; no leeway)`,
+      `the token expired ${formatDuration(Math.ceil(now - c.exp))} ago (exp ${c.exp}; no leeway)`,
     );
   if (c.nbf !== undefined && c.nbf > now + skew)
     throw new VerifyFailure(
       'TOKEN_NOT_YET_VALID',
-      `the token is not valid before ${c.nbf} (${Math.ceil(c.nbf - now)} s from now; skew ${skew} s)`,
+      `the token is not valid before ${c.nbf} (${formatDuration(Math.ceil(c.nbf - now))} from now; skew ${formatDuration(skew)})`,
     );
   if (c.iat !== undefined && c.iat > now + skew)
     throw new VerifyFailure(
       'TOKEN_NOT_YET_VALID',
-      `the token was issued in the future (iat ${c.iat}, ${Math.ceil(c.iat - now)} s from now; skew ${skew} s)`,
+      `the token was issued in the future (iat ${c.iat}, ${formatDuration(Math.ceil(c.iat - now))} from now; skew ${formatDuration(skew)})`,
     );
 }
 
