@@ -10,8 +10,9 @@ import { claimsFromSubject } from '../claims/from-subject.js';
 import { runCallout, type EvalOptions } from './evaluation.js';
 import type { CliIo } from '../io/cli-io.js';
 
-function arcClaims(args: string[], io: CliIo): Claims {
-  if (hasTokenEnv(io.env)) return claimsFromEnv(io.env);
+/** The claims arc-plugin decides on (explain --arc-subject reads %D here too, with no environment). */
+export function arcClaims(args: readonly string[], env: CliIo['env']): Claims {
+  if (hasTokenEnv(env)) return claimsFromEnv(env);
   if (args[0] !== undefined && args[0] !== '') return claimsFromSubject(args[0]);
   throw new ClaimsInvalid(
     'no token: BEARER_TOKEN_0_ISSUER is not set (ARC 7) and no SUBJECT argument (%D, ARC 6) was given',
@@ -19,5 +20,5 @@ function arcClaims(args: string[], io: CliIo): Claims {
 }
 
 export function runArcPlugin(args: string[], opts: EvalOptions, io: CliIo, argv: readonly string[]): Promise<number> {
-  return runCallout('arc', opts, io, argv, () => arcClaims(args, io));
+  return runCallout('arc', opts, io, argv, () => arcClaims(args, io.env));
 }

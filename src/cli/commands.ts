@@ -76,6 +76,10 @@ export const COMMANDS: CommandSpec[] = [
       '$XDG_RUNTIME_DIR/bt_u$UID, /tmp/bt_u$UID). A token is verified: signature (RS256/ES256, by kid, with\n' +
       "keys pinned in [tokens] jwks[], from the WLCG JWKS cache, tokenmap's key cache or OpenID discovery),\n" +
       'trusted issuer, exp/nbf/iat, audience and profile; --no-verify decodes only.\n' +
+      'One input at most: TOKEN, --token-file, --claims (- for stdin), --arc-subject or --from-env; two are a\n' +
+      'usage error (exit 2), as is --config with -c/--mapfile. --json prints exactly one document on stdout\n' +
+      '(schemas/decision.schema.json), errors before any rule ran included; only a command line that cannot\n' +
+      'be parsed prints nothing there. Durations read `45 s`, `12 min`, `2 h 14 min`, `3 d 4 h`.\n' +
       'Exit 0 mapped, 1 not mapped or token rejected (with its code), 2 error (a malformed token and keys\n' +
       'unavailable included).',
     options: [
@@ -84,7 +88,9 @@ export const COMMANDS: CommandSpec[] = [
       option('--json', 'print the decision as JSON (schemas/decision.schema.json)'),
       option('--at <time>', 'evaluate at this time (Unix seconds or ISO 8601) instead of now'),
       option('--token-file <file>', 'read the token (compact JWT) from this file'),
-      option('--claims <file>', 'a JSON claims set (a decoded payload) instead of a token'),
+      option('--claims <file>', 'a JSON claims set (a decoded payload) instead of a token; - reads it from stdin'),
+      option('--arc-subject <subject>', "ARC 6's %D (<iss>/<sub>): decide as arc-plugin does with no claims"),
+      option('--from-env', 'the BEARER_TOKEN_0_* environment (ARC 7 or HTCondor): decide as that callout does'),
       option('--no-verify', 'decode the token without checking its signature (and say so)'),
     ],
     args: [argument('[TOKEN]', 'the token (compact JWT); never logged')],

@@ -6,7 +6,7 @@ export const SOURCE_OPTIONS: OptionSpec[] = [
   option(
     '--config <file>',
     'site configuration (default: $TOKENMAP_CONFIG, else /etc/tokenmap/tokenmap.ini); ' +
-      'not read when -c or --mapfile is given',
+      'the default is not read when -c or --mapfile is given, and --config with either is a usage error',
   ),
   option(
     '-c, --policy <file>',

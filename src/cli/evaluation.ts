@@ -50,6 +50,23 @@ export function orderedSources(argv: readonly string[]): SourceRef[] {
 }
 
 /**
+ * The rule-source flags of this command line, refusing them next to an explicit --config: the flags
+ * replace the configuration, and with it the audit log, the ban lists and the [audience] gate, so taking
+ * either silently could evaluate fewer checks than the admin wrote (a usage error, exit 2). A configuration
+ * that is only the default ($TOKENMAP_CONFIG, /etc/tokenmap/tokenmap.ini) is replaced by the flags.
+ */
+export function sourceFlags(opts: { config?: string }, argv: readonly string[]): SourceRef[] {
+  const flags = orderedSources(argv);
+  if (opts.config !== undefined && flags.length > 0)
+    throw new TokenmapError(
+      'USAGE',
+      `--config and ${flags[0]?.kind === 'mapfile' ? '--mapfile' : '-c/--policy'} given together: ` +
+        'the flags would replace the configuration (its audit log, bans and [audience] gate); give one or the other',
+    );
+  return flags;
+}
+
+/**
  * The RuleSet of this command line (the rule-source flags when there are any, else the configuration),
  * and the configuration's [tokens] settings; null for flag runs, which read no configuration.
  */
@@ -58,7 +75,7 @@ export function commandSetup(
   argv: readonly string[],
   io: CliIo,
 ): { rules: RuleSet; tokens: TokenSettings | null } {
-  const flags = orderedSources(argv);
+  const flags = sourceFlags(opts, argv);
   const overrides = { uidDomain: opts.uidDomain, deadline: opts.deadline };
   if (flags.length > 0)
     return { rules: buildRuleSet({ flags, regexKeys: opts.regexKeys, ...overrides }, nodeReader), tokens: null };
@@ -77,7 +94,7 @@ export interface CalloutHooks {
 
 /** The RuleSet of this command line: the rule-source flags when there are any, else the configuration. */
 export function commandRuleSet(opts: EvalOptions, argv: readonly string[], io: CliIo & CalloutHooks): RuleSet {
-  const flags = orderedSources(argv);
+  const flags = sourceFlags(opts, argv);
   const overrides = { uidDomain: opts.uidDomain, deadline: opts.deadline };
   const request: RuleSetRequest =
     flags.length > 0

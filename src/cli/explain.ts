@@ -3,26 +3,22 @@
  * it matched or not, and the result as each CE would see it. `--json` prints the Decision
  * (schemas/decision.schema.json).
  */
-import { readRegularFile } from '../io/regular-file.js';
 import { printable } from '../bytes.js';
-import { systemErrorText, TokenmapError } from '../errors.js';
+import { TokenmapError } from '../errors.js';
 import type { Claims } from '../claims/claims.js';
-import { decodeJwt } from '../claims/from-jwt.js';
-import { claimsFromPayload } from '../claims/from-payload.js';
-import { decisionError, decisionJson, type Decision } from '../engine/decision.js';
+import { decisionError, errorDecision, type Decision } from '../engine/decision.js';
 import { fullTracer, stepRule } from '../engine/trace.js';
-import { discoverToken } from '../tokens/discover.js';
 import { boundedEvaluate, commandSetup, type EvalOptions } from './evaluation.js';
-import { verifyForCommand, type TokenInput } from './verify-token.js';
+import { verifyForCommand } from './verify-token.js';
 import { describeVerification } from '../tokens/describe.js';
 import { nodeAccounts } from '../accounts/node-accounts.js';
 import { nodeReader } from '../io/node-reader.js';
 import { EXIT_NO, EXIT_OK, reportFailure } from './fail.js';
 import type { CliIo } from '../io/cli-io.js';
+import { chooseInput, readInput, type InputOptions, type InputSource } from './explain-input.js';
+import { explainDocument, type Known } from './explain-document.js';
 
-export interface ExplainOptions extends EvalOptions {
-  tokenFile?: string;
-  claims?: string;
+export interface ExplainOptions extends EvalOptions, InputOptions {
   json?: boolean;
   at?: string;
   /** false with --no-verify. */
@@ -36,47 +32,20 @@ export function parseTime(value: string): number {
   return t;
 }
 
-function readFile(path: string, what: string): Buffer {
-  try {
-    return readRegularFile(path);
-  } catch (e) {
-    throw new TokenmapError('INPUT_UNREADABLE', `cannot read ${what} (${systemErrorText(e)})`, { file: path, line: 0 });
-  }
-}
-
-function input(
-  args: string[],
-  opts: ExplainOptions,
-  io: CliIo,
-): { claims: Claims; jws: TokenInput | null; notes: string[] } {
-  if (opts.claims)
-    return { claims: claimsFromPayload(readFile(opts.claims, 'claims file'), 'claims-file'), jws: null, notes: [] };
-  let token = args[0];
-  const notes: string[] = [];
-  if (!token && opts.tokenFile) token = readFile(opts.tokenFile, 'token file').toString('latin1').trim();
-  if (!token) {
-    const found = discoverToken(io.env, process.geteuid?.() ?? 0);
-    notes.push(`token from ${found.source} (WLCG Bearer Token Discovery)`, ...found.warnings);
-    token = found.token;
-  }
-  const { header, claims } = decodeJwt(token);
-  return { claims, jws: { token, header }, notes };
-}
-
 /** What the time checks shown here become under ARC, which hands tokenmap no numeric claims. */
 const ARC_TIMES =
   'under ARC, tokenmap checks no token times: ARC 7 passes no exp, nbf or iat (ARC 6 only <iss>/<sub>); ' +
   'A-REX itself checks exp and nbf when present, with no leeway, and never iat';
 
 /** Every value is printable()-escaped: claims, kids, rule texts and paths may hold terminal escapes. */
-function renderText(c: Claims, d: Decision): string {
+function renderText(c: Claims, source: InputSource, d: Decision): string {
   const lines: string[] = [];
   const pad = ' '.repeat(13);
   const row = (k: string, v: string | readonly string[] | undefined) => {
     const text = typeof v === 'string' ? printable(v) : v?.map(printable).join(`\n${pad}`);
     if (text) lines.push(`${k.padEnd(13)}${text}`);
   };
-  row('input', c.source);
+  row('input', describeInput(source, c));
   row('signature', d.token?.signature);
   row('issuer', c.iss);
   row('subject', c.sub ?? c.arcSubject);
@@ -103,24 +72,77 @@ function renderText(c: Claims, d: Decision): string {
   return lines.join('\n') + '\n';
 }
 
+/** The input as the text view names it. */
+function describeInput(s: InputSource, c: Claims): string {
+  switch (s.kind) {
+    case 'argument':
+      return 'TOKEN argument (compact JWT)';
+    case 'token-file':
+      return `token file ${s.path}`;
+    case 'claims-file':
+      return `claims file ${s.path}`;
+    case 'stdin':
+      return 'claims set on stdin';
+    case 'arc-subject':
+      return 'ARC 6 subject (%D): <iss>/<sub> only, no claims';
+    case 'environment':
+      return `BEARER_TOKEN_0_* environment (${c.source === 'env-arc' ? 'ARC 7' : 'HTCondor'})`;
+    case 'discovery':
+      return `WLCG Bearer Token Discovery: ${s.step === 'BEARER_TOKEN_FILE' ? `BEARER_TOKEN_FILE (${s.path})` : (s.path ?? s.step)}`;
+  }
+}
+
+async function decide(args: string[], opts: ExplainOptions, io: CliIo, argv: readonly string[], known: Known) {
+  const started = io.now();
+  const source = chooseInput(args, opts);
+  known.source = source;
+  const { rules, tokens } = commandSetup(opts, argv, io);
+  const input = await readInput(source, args, opts, io, {
+    cap: rules.settings.stdinMax,
+    msLeft: () => rules.settings.deadline * 1000 - (io.now() - started),
+  });
+  known.source = input.source;
+  known.claims = input.claims;
+  const verification = await verifyForCommand(input.jws, tokens, rules, io, known.now * 1000, opts.verify === false);
+  const notes = [...input.notes];
+  if (input.claims.hasTimes && rules.tokenChecks) notes.push(ARC_TIMES);
+  return boundedEvaluate(rules, input.claims, known.now * 1000, rules.settings.deadline * 1000, {
+    tracer: fullTracer(),
+    // ARC 6 (--arc-subject) and an environment are decided as their CE's callout decides them.
+    ce: input.source.ce,
+    describe: { signature: describeVerification(verification), notes, verification },
+    accounts: nodeAccounts(nodeReader, io.env, 0),
+    peekPools: true,
+  });
+}
+
+/**
+ * JSON text with every character a terminal could act on written as an escape: JSON.stringify escapes C0
+ * controls, not C1, bidirectional overrides or line separators. Only strings can hold them, and an escape
+ * there is the same string; the layout's own newlines stay.
+ */
+const safeJson = (doc: unknown) => JSON.stringify(doc, null, 2).split('\n').map(printable).join('\n') + '\n';
+
 export async function runExplain(
   args: string[],
   opts: ExplainOptions,
   io: CliIo,
   argv: readonly string[],
 ): Promise<number> {
-  const nowMs = opts.at ? parseTime(opts.at) : io.now();
-  const { rules, tokens } = commandSetup(opts, argv, io);
-  const { claims, jws, notes } = input(args, opts, io);
-  const verification = await verifyForCommand(jws, tokens, rules, io, nowMs, opts.verify === false);
-  if (claims.hasTimes && rules.tokenChecks) notes.push(ARC_TIMES);
-  const decision = boundedEvaluate(rules, claims, nowMs, rules.settings.deadline * 1000, {
-    tracer: fullTracer(),
-    describe: { signature: describeVerification(verification), notes, verification },
-    accounts: nodeAccounts(nodeReader, io.env, 0),
-    peekPools: true,
-  });
-  io.out(opts.json ? JSON.stringify(decisionJson(decision), null, 2) + '\n' : renderText(claims, decision));
-  if (decision.result === 'error') return reportFailure(io, decisionError(decision));
+  const known: Known = { now: io.now() / 1000 };
+  let decision: Decision;
+  let failure: unknown;
+  try {
+    if (opts.at) known.now = parseTime(opts.at) / 1000;
+    decision = await decide(args, opts, io, argv, known);
+  } catch (e) {
+    // Without --json an early failure is the stderr line alone; with it, stdout is still one document.
+    if (!opts.json) throw e;
+    decision = errorDecision(e);
+    failure = e;
+  }
+  if (opts.json) io.out(safeJson(explainDocument(decision, known)));
+  else io.out(renderText(known.claims as Claims, known.source as InputSource, decision));
+  if (decision.result === 'error') return reportFailure(io, failure ?? decisionError(decision));
   return decision.result === 'mapped' ? EXIT_OK : EXIT_NO;
 }

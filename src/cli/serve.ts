@@ -13,7 +13,7 @@ import { runService } from '../serve/service.js';
 import { parsePort } from '../serve/lane-port.js';
 import { resolveSocket } from '../serve/socket-path.js';
 import { fetchFromService, renderStatus, type StatusSnapshot } from '../serve/status.js';
-import { commandRuleSet, orderedSources } from './evaluation.js';
+import { commandRuleSet, sourceFlags } from './evaluation.js';
 import { EXIT_OK } from './fail.js';
 import type { CliIo } from '../io/cli-io.js';
 import { main, VERSION } from './main.js';
@@ -48,7 +48,7 @@ export async function runStatus(opts: ServeOptions, io: CliIo): Promise<number> 
 
 export async function runServe(opts: ServeOptions, io: CliIo, argv: readonly string[]): Promise<number> {
   if (opts.status) return runStatus(opts, io);
-  const flags = orderedSources(argv).map((f) => ({ ...f, path: resolve(f.path) }));
+  const flags = sourceFlags(opts, argv).map((f) => ({ ...f, path: resolve(f.path) }));
   const served: Served = flags.length ? { flags } : { config: resolve(resolveConfigPath(opts.config, io.env)) };
   const metrics = new Metrics();
   const log = (line: string) => io.err(line);

@@ -4,7 +4,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/decision.schema.json","title":"tokenmap decision (explain --json)","type":"object","required":["result","reason","trace","notes"],"additionalProperties":false,"properties":{"result":{"enum":["mapped","declined","error"]},"reason":{"type":"string"},"code":{"type":"string"},"account":{"type":"string"},"group":{"type":"string"},"htcondor":{"type":"string","description":"the identity HTCondor sees: user@domain (after plugins)"},"arc":{"type":"string","description":"what ARC's map_with_plugin reads: user or user:group"},"rule":{"type":"string","description":"FILE:LINE of the deciding rule"},"lease":{"description":"a pool account: the pool, what happened to the lease, its holder entry (and the previous one)","type":"object","additionalProperties":false,"required":["pool","event","holder"],"properties":{"pool":{"type":"string"},"event":{"enum":["leased","renewed","re-leased","held","would-lease"]},"holder":{"type":"string"},"previous":{"type":"string"}}},"token":{"type":"object","additionalProperties":false,"properties":{"source":{"type":"string"},"iss":{"type":"string"},"sub":{"type":"string"},"profile":{"type":"string"},"state":{"type":"string"},"signature":{"type":"string"},"rejections":{"type":"array","items":{"type":"string"}}}},"verification":{"description":"explain, test: the signature and token checks of a compact JWS","type":"object","additionalProperties":false,"required":["result"],"properties":{"result":{"enum":["verified","rejected","unavailable","not-a-token","not-verified"]},"code":{"enum":["TOKEN_MALFORMED","TOKEN_ALG_REFUSED","TOKEN_KID_MISSING","TOKEN_KID_UNKNOWN","TOKEN_SIGNATURE_INVALID","TOKEN_ISSUER_UNTRUSTED","TOKEN_EXPIRED","TOKEN_NOT_YET_VALID","TOKEN_AUDIENCE","TOKEN_PROFILE","TOKEN_KEY_REFUSED","KEYS_UNAVAILABLE"]},"message":{"type":"string"},"alg":{"type":"string"},"kid":{"type":"string"},"key_source":{"enum":["pinned","wlcg-jwks-cache","cache","discovery"]},"key_origin":{"type":"string","description":"the file or URL the key came from"}},"if":{"properties":{"result":{"enum":["rejected","unavailable"]}}},"then":{"properties":{"code":true,"message":true},"required":["code","message"]}},"trace":{"type":"array","items":{"type":"object","required":["rule","outcome","why"],"additionalProperties":false,"properties":{"rule":{"type":"string"},"source":{"type":"string"},"outcome":{"enum":["matched","no-match","skipped","error"]},"why":{"type":"string"}}}},"notes":{"type":"array","items":{"type":"string"}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/decision.schema.json","title":"tokenmap decision (explain --json)","description":"The Decision every edge renders. explain --json prints exactly one such document, whatever happened: an error before any rule ran is result error with its code, and with the input, claims and token known by then.","type":"object","required":["result","reason","trace","notes"],"additionalProperties":false,"properties":{"result":{"enum":["mapped","declined","error"]},"reason":{"type":"string"},"code":{"type":"string"},"account":{"type":"string"},"group":{"type":"string"},"htcondor":{"type":"string","description":"the identity HTCondor sees: user@domain (after plugins)"},"arc":{"type":"string","description":"what ARC's map_with_plugin reads: user or user:group"},"rule":{"type":"string","description":"FILE:LINE of the deciding rule"},"lease":{"description":"a pool account: the pool, what happened to the lease, its holder entry (and the previous one)","type":"object","additionalProperties":false,"required":["pool","event","holder"],"properties":{"pool":{"type":"string"},"event":{"enum":["leased","renewed","re-leased","held","would-lease"]},"holder":{"type":"string"},"previous":{"type":"string"}}},"token":{"type":"object","additionalProperties":false,"properties":{"source":{"type":"string","description":"the claims adapter: payload, jwt, claims-file, env-htcondor, env-arc, subject"},"iss":{"type":"string"},"sub":{"type":"string"},"profile":{"type":"string"},"state":{"type":"string"},"signature":{"type":"string"},"rejections":{"type":"array","items":{"type":"string"}},"validity":{"enum":["valid","expired","not-yet-valid","no-expiry","unchecked"],"description":"the token's state in time at `at`; unchecked when the input carries no time claims (an environment, an ARC 6 subject)"},"at":{"type":"number","description":"the time evaluated at (Unix seconds; --at or now)"},"exp":{"type":"number"},"nbf":{"type":"number"},"iat":{"type":"number"},"seconds_left":{"type":"integer","description":"whole seconds from at to exp (rounded down); 0 or less once expired"},"valid_in":{"type":"integer","description":"whole seconds from at to nbf (rounded up) while not yet valid"}}},"verification":{"description":"explain, test: the signature and token checks of a compact JWS","type":"object","additionalProperties":false,"required":["result"],"properties":{"result":{"enum":["verified","rejected","unavailable","not-a-token","not-verified"]},"code":{"enum":["TOKEN_MALFORMED","TOKEN_ALG_REFUSED","TOKEN_KID_MISSING","TOKEN_KID_UNKNOWN","TOKEN_SIGNATURE_INVALID","TOKEN_ISSUER_UNTRUSTED","TOKEN_EXPIRED","TOKEN_NOT_YET_VALID","TOKEN_AUDIENCE","TOKEN_PROFILE","TOKEN_KEY_REFUSED","KEYS_UNAVAILABLE"]},"message":{"type":"string"},"alg":{"type":"string"},"kid":{"type":"string"},"key_source":{"enum":["pinned","wlcg-jwks-cache","cache","discovery"]},"key_origin":{"type":"string","description":"the file or URL the key came from"}},"if":{"properties":{"result":{"enum":["rejected","unavailable"]}}},"then":{"properties":{"code":true,"message":true},"required":["code","message"]}},"input":{"description":"where the token came from","type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"enum":["argument","token-file","claims-file","stdin","arc-subject","environment","discovery"]},"path":{"type":"string","description":"the file read: --token-file, --claims FILE, or the discovery step's file"},"step":{"enum":["BEARER_TOKEN","BEARER_TOKEN_FILE","XDG_RUNTIME_DIR","/tmp"],"description":"the WLCG Bearer Token Discovery step that found the token"},"ce":{"enum":["htcondor","arc"],"description":"the CE whose callout decided: arc for --arc-subject (ARC 6) and an ARC 7 environment, htcondor for an HTCondor one"}}},"claims":{"description":"the whole claims set evaluated: every normalised field the rules read, and the claims as the input carried them (raw)","type":"object","additionalProperties":false,"required":["aud","scopes","groups","ignored_groups","entitlements","times","raw"],"properties":{"iss":{"type":"string"},"sub":{"type":"string"},"arc_subject":{"type":"string","description":"ARC's <iss>/<sub> (%D)"},"aud":{"type":"array","items":{"type":"string"}},"scope":{"type":"string"},"scopes":{"type":"array","items":{"type":"string"}},"groups":{"type":"array","items":{"type":"string"},"description":"wlcg.groups entries that follow the profile grammar"},"ignored_groups":{"type":"array","items":{"type":"string"},"description":"wlcg.groups entries ignored for breaking the grammar"},"entitlements":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["value","claim","requested_by_scope"],"properties":{"value":{"type":"string"},"claim":{"enum":["eduperson_entitlement","entitlements","scope"]},"requested_by_scope":{"type":"boolean"}}}},"voperson_id":{"type":"string"},"jti":{"type":"string"},"exp":{"type":"number"},"nbf":{"type":"number"},"iat":{"type":"number"},"wlcg_ver":{"type":"string"},"ver":{"type":"string"},"times":{"type":"boolean","description":"whether the input carried time claims"},"raw":{"type":"object"}}},"trace":{"type":"array","items":{"type":"object","required":["rule","outcome","why"],"additionalProperties":false,"properties":{"rule":{"type":"string"},"source":{"type":"string"},"outcome":{"enum":["matched","no-match","skipped","error"]},"why":{"type":"string"}}}},"notes":{"type":"array","items":{"type":"string"}}},"allOf":[{"if":{"properties":{"result":{"const":"error"}}},"then":{"properties":{"code":true},"required":["code"]}}]};
 const func1 = Object.prototype.hasOwnProperty;
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -18,9 +18,13 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs2 = errors;
+let valid1 = true;
+const _errs3 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.result === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "result"},message:"must have required property '"+"result"+"'"};
+if(data.result !== undefined){
+if("error" !== data.result){
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -29,8 +33,23 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(data.reason === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+}
+}
+var _valid0 = _errs3 === errors;
+errors = _errs2;
+if(vErrors !== null){
+if(_errs2){
+vErrors.length = _errs2;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs5 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.code === undefined){
+const err1 = {instancePath,schemaPath:"#/allOf/0/then/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -39,8 +58,17 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(data.trace === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "trace"},message:"must have required property '"+"trace"+"'"};
+}
+var _valid0 = _errs5 === errors;
+valid1 = _valid0;
+if(valid1){
+var props0 = {};
+props0.code = true;
+props0.result = true;
+}
+}
+if(!valid1){
+const err2 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -49,8 +77,9 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(data.notes === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "notes"},message:"must have required property '"+"notes"+"'"};
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.result === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "result"},message:"must have required property '"+"result"+"'"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -59,9 +88,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func1.call(schema31.properties, key0))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.reason === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -70,11 +98,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-if(data.result !== undefined){
-let data0 = data.result;
-if(!(((data0 === "mapped") || (data0 === "declined")) || (data0 === "error"))){
-const err5 = {instancePath:instancePath+"/result",schemaPath:"#/properties/result/enum",keyword:"enum",params:{allowedValues: schema31.properties.result.enum},message:"must be equal to one of the allowed values"};
+if(data.trace === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "trace"},message:"must have required property '"+"trace"+"'"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -83,10 +108,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-if(data.reason !== undefined){
-if(typeof data.reason !== "string"){
-const err6 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.notes === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "notes"},message:"must have required property '"+"notes"+"'"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -95,10 +118,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-if(data.code !== undefined){
-if(typeof data.code !== "string"){
-const err7 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key0 in data){
+if(!(func1.call(schema31.properties, key0))){
+const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -108,9 +130,10 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.account !== undefined){
-if(typeof data.account !== "string"){
-const err8 = {instancePath:instancePath+"/account",schemaPath:"#/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.result !== undefined){
+let data1 = data.result;
+if(!(((data1 === "mapped") || (data1 === "declined")) || (data1 === "error"))){
+const err8 = {instancePath:instancePath+"/result",schemaPath:"#/properties/result/enum",keyword:"enum",params:{allowedValues: schema31.properties.result.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -120,9 +143,9 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.group !== undefined){
-if(typeof data.group !== "string"){
-const err9 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.reason !== undefined){
+if(typeof data.reason !== "string"){
+const err9 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -132,9 +155,9 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.htcondor !== undefined){
-if(typeof data.htcondor !== "string"){
-const err10 = {instancePath:instancePath+"/htcondor",schemaPath:"#/properties/htcondor/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.code !== undefined){
+if(typeof data.code !== "string"){
+const err10 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -144,9 +167,9 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.arc !== undefined){
-if(typeof data.arc !== "string"){
-const err11 = {instancePath:instancePath+"/arc",schemaPath:"#/properties/arc/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.account !== undefined){
+if(typeof data.account !== "string"){
+const err11 = {instancePath:instancePath+"/account",schemaPath:"#/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -156,9 +179,9 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.rule !== undefined){
-if(typeof data.rule !== "string"){
-const err12 = {instancePath:instancePath+"/rule",schemaPath:"#/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.group !== undefined){
+if(typeof data.group !== "string"){
+const err12 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -168,11 +191,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.lease !== undefined){
-let data8 = data.lease;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.pool === undefined){
-const err13 = {instancePath:instancePath+"/lease",schemaPath:"#/properties/lease/required",keyword:"required",params:{missingProperty: "pool"},message:"must have required property '"+"pool"+"'"};
+if(data.htcondor !== undefined){
+if(typeof data.htcondor !== "string"){
+const err13 = {instancePath:instancePath+"/htcondor",schemaPath:"#/properties/htcondor/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -181,8 +202,10 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(data8.event === undefined){
-const err14 = {instancePath:instancePath+"/lease",schemaPath:"#/properties/lease/required",keyword:"required",params:{missingProperty: "event"},message:"must have required property '"+"event"+"'"};
+}
+if(data.arc !== undefined){
+if(typeof data.arc !== "string"){
+const err14 = {instancePath:instancePath+"/arc",schemaPath:"#/properties/arc/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -191,8 +214,10 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(data8.holder === undefined){
-const err15 = {instancePath:instancePath+"/lease",schemaPath:"#/properties/lease/required",keyword:"required",params:{missingProperty: "holder"},message:"must have required property '"+"holder"+"'"};
+}
+if(data.rule !== undefined){
+if(typeof data.rule !== "string"){
+const err15 = {instancePath:instancePath+"/rule",schemaPath:"#/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -201,9 +226,12 @@ vErrors.push(err15);
 }
 errors++;
 }
-for(const key1 in data8){
-if(!((((key1 === "pool") || (key1 === "event")) || (key1 === "holder")) || (key1 === "previous"))){
-const err16 = {instancePath:instancePath+"/lease",schemaPath:"#/properties/lease/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+if(data.lease !== undefined){
+let data9 = data.lease;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.pool === undefined){
+const err16 = {instancePath:instancePath+"/lease",schemaPath:"#/properties/lease/required",keyword:"required",params:{missingProperty: "pool"},message:"must have required property '"+"pool"+"'"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -212,10 +240,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-if(data8.pool !== undefined){
-if(typeof data8.pool !== "string"){
-const err17 = {instancePath:instancePath+"/lease/pool",schemaPath:"#/properties/lease/properties/pool/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data9.event === undefined){
+const err17 = {instancePath:instancePath+"/lease",schemaPath:"#/properties/lease/required",keyword:"required",params:{missingProperty: "event"},message:"must have required property '"+"event"+"'"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -224,11 +250,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-if(data8.event !== undefined){
-let data10 = data8.event;
-if(!(((((data10 === "leased") || (data10 === "renewed")) || (data10 === "re-leased")) || (data10 === "held")) || (data10 === "would-lease"))){
-const err18 = {instancePath:instancePath+"/lease/event",schemaPath:"#/properties/lease/properties/event/enum",keyword:"enum",params:{allowedValues: schema31.properties.lease.properties.event.enum},message:"must be equal to one of the allowed values"};
+if(data9.holder === undefined){
+const err18 = {instancePath:instancePath+"/lease",schemaPath:"#/properties/lease/required",keyword:"required",params:{missingProperty: "holder"},message:"must have required property '"+"holder"+"'"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -237,10 +260,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-if(data8.holder !== undefined){
-if(typeof data8.holder !== "string"){
-const err19 = {instancePath:instancePath+"/lease/holder",schemaPath:"#/properties/lease/properties/holder/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key1 in data9){
+if(!((((key1 === "pool") || (key1 === "event")) || (key1 === "holder")) || (key1 === "previous"))){
+const err19 = {instancePath:instancePath+"/lease",schemaPath:"#/properties/lease/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -250,9 +272,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data8.previous !== undefined){
-if(typeof data8.previous !== "string"){
-const err20 = {instancePath:instancePath+"/lease/previous",schemaPath:"#/properties/lease/properties/previous/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data9.pool !== undefined){
+if(typeof data9.pool !== "string"){
+const err20 = {instancePath:instancePath+"/lease/pool",schemaPath:"#/properties/lease/properties/pool/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -262,9 +284,10 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
-else {
-const err21 = {instancePath:instancePath+"/lease",schemaPath:"#/properties/lease/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data9.event !== undefined){
+let data11 = data9.event;
+if(!(((((data11 === "leased") || (data11 === "renewed")) || (data11 === "re-leased")) || (data11 === "held")) || (data11 === "would-lease"))){
+const err21 = {instancePath:instancePath+"/lease/event",schemaPath:"#/properties/lease/properties/event/enum",keyword:"enum",params:{allowedValues: schema31.properties.lease.properties.event.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -274,12 +297,9 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.token !== undefined){
-let data13 = data.token;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key2 in data13){
-if(!(((((((key2 === "source") || (key2 === "iss")) || (key2 === "sub")) || (key2 === "profile")) || (key2 === "state")) || (key2 === "signature")) || (key2 === "rejections"))){
-const err22 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(data9.holder !== undefined){
+if(typeof data9.holder !== "string"){
+const err22 = {instancePath:instancePath+"/lease/holder",schemaPath:"#/properties/lease/properties/holder/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -289,9 +309,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data13.source !== undefined){
-if(typeof data13.source !== "string"){
-const err23 = {instancePath:instancePath+"/token/source",schemaPath:"#/properties/token/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data9.previous !== undefined){
+if(typeof data9.previous !== "string"){
+const err23 = {instancePath:instancePath+"/lease/previous",schemaPath:"#/properties/lease/properties/previous/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -301,9 +321,9 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data13.iss !== undefined){
-if(typeof data13.iss !== "string"){
-const err24 = {instancePath:instancePath+"/token/iss",schemaPath:"#/properties/token/properties/iss/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err24 = {instancePath:instancePath+"/lease",schemaPath:"#/properties/lease/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -313,9 +333,12 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data13.sub !== undefined){
-if(typeof data13.sub !== "string"){
-const err25 = {instancePath:instancePath+"/token/sub",schemaPath:"#/properties/token/properties/sub/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.token !== undefined){
+let data14 = data.token;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key2 in data14){
+if(!(func1.call(schema31.properties.token.properties, key2))){
+const err25 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -325,9 +348,9 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data13.profile !== undefined){
-if(typeof data13.profile !== "string"){
-const err26 = {instancePath:instancePath+"/token/profile",schemaPath:"#/properties/token/properties/profile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data14.source !== undefined){
+if(typeof data14.source !== "string"){
+const err26 = {instancePath:instancePath+"/token/source",schemaPath:"#/properties/token/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -337,9 +360,9 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data13.state !== undefined){
-if(typeof data13.state !== "string"){
-const err27 = {instancePath:instancePath+"/token/state",schemaPath:"#/properties/token/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data14.iss !== undefined){
+if(typeof data14.iss !== "string"){
+const err27 = {instancePath:instancePath+"/token/iss",schemaPath:"#/properties/token/properties/iss/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -349,9 +372,9 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data13.signature !== undefined){
-if(typeof data13.signature !== "string"){
-const err28 = {instancePath:instancePath+"/token/signature",schemaPath:"#/properties/token/properties/signature/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data14.sub !== undefined){
+if(typeof data14.sub !== "string"){
+const err28 = {instancePath:instancePath+"/token/sub",schemaPath:"#/properties/token/properties/sub/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -361,13 +384,9 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data13.rejections !== undefined){
-let data20 = data13.rejections;
-if(Array.isArray(data20)){
-const len0 = data20.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data20[i0] !== "string"){
-const err29 = {instancePath:instancePath+"/token/rejections/" + i0,schemaPath:"#/properties/token/properties/rejections/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data14.profile !== undefined){
+if(typeof data14.profile !== "string"){
+const err29 = {instancePath:instancePath+"/token/profile",schemaPath:"#/properties/token/properties/profile/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -377,9 +396,9 @@ vErrors.push(err29);
 errors++;
 }
 }
-}
-else {
-const err30 = {instancePath:instancePath+"/token/rejections",schemaPath:"#/properties/token/properties/rejections/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data14.state !== undefined){
+if(typeof data14.state !== "string"){
+const err30 = {instancePath:instancePath+"/token/state",schemaPath:"#/properties/token/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -389,9 +408,9 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data14.signature !== undefined){
+if(typeof data14.signature !== "string"){
+const err31 = {instancePath:instancePath+"/token/signature",schemaPath:"#/properties/token/properties/signature/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -401,16 +420,13 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data.verification !== undefined){
-let data22 = data.verification;
-const _errs48 = errors;
-let valid5 = true;
-const _errs49 = errors;
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-if(data22.result !== undefined){
-let data23 = data22.result;
-if(!((data23 === "rejected") || (data23 === "unavailable"))){
-const err32 = {};
+if(data14.rejections !== undefined){
+let data21 = data14.rejections;
+if(Array.isArray(data21)){
+const len0 = data21.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data21[i0] !== "string"){
+const err32 = {instancePath:instancePath+"/token/rejections/" + i0,schemaPath:"#/properties/token/properties/rejections/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -421,21 +437,8 @@ errors++;
 }
 }
 }
-var _valid0 = _errs49 === errors;
-errors = _errs48;
-if(vErrors !== null){
-if(_errs48){
-vErrors.length = _errs48;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid0){
-const _errs51 = errors;
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-if(data22.code === undefined){
-const err33 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/then/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+const err33 = {instancePath:instancePath+"/token/rejections",schemaPath:"#/properties/token/properties/rejections/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -444,8 +447,11 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(data22.message === undefined){
-const err34 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/then/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};
+}
+if(data14.validity !== undefined){
+let data23 = data14.validity;
+if(!(((((data23 === "valid") || (data23 === "expired")) || (data23 === "not-yet-valid")) || (data23 === "no-expiry")) || (data23 === "unchecked"))){
+const err34 = {instancePath:instancePath+"/token/validity",schemaPath:"#/properties/token/properties/validity/enum",keyword:"enum",params:{allowedValues: schema31.properties.token.properties.validity.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -455,17 +461,10 @@ vErrors.push(err34);
 errors++;
 }
 }
-var _valid0 = _errs51 === errors;
-valid5 = _valid0;
-if(valid5){
-var props0 = {};
-props0.code = true;
-props0.message = true;
-props0.result = true;
-}
-}
-if(!valid5){
-const err35 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(data14.at !== undefined){
+let data24 = data14.at;
+if(!((typeof data24 == "number") && (isFinite(data24)))){
+const err35 = {instancePath:instancePath+"/token/at",schemaPath:"#/properties/token/properties/at/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -474,9 +473,11 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-if(data22.result === undefined){
-const err36 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/required",keyword:"required",params:{missingProperty: "result"},message:"must have required property '"+"result"+"'"};
+}
+if(data14.exp !== undefined){
+let data25 = data14.exp;
+if(!((typeof data25 == "number") && (isFinite(data25)))){
+const err36 = {instancePath:instancePath+"/token/exp",schemaPath:"#/properties/token/properties/exp/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -485,9 +486,11 @@ vErrors.push(err36);
 }
 errors++;
 }
-for(const key3 in data22){
-if(!(((((((key3 === "result") || (key3 === "code")) || (key3 === "message")) || (key3 === "alg")) || (key3 === "kid")) || (key3 === "key_source")) || (key3 === "key_origin"))){
-const err37 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+if(data14.nbf !== undefined){
+let data26 = data14.nbf;
+if(!((typeof data26 == "number") && (isFinite(data26)))){
+const err37 = {instancePath:instancePath+"/token/nbf",schemaPath:"#/properties/token/properties/nbf/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -497,10 +500,10 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data22.result !== undefined){
-let data24 = data22.result;
-if(!(((((data24 === "verified") || (data24 === "rejected")) || (data24 === "unavailable")) || (data24 === "not-a-token")) || (data24 === "not-verified"))){
-const err38 = {instancePath:instancePath+"/verification/result",schemaPath:"#/properties/verification/properties/result/enum",keyword:"enum",params:{allowedValues: schema31.properties.verification.properties.result.enum},message:"must be equal to one of the allowed values"};
+if(data14.iat !== undefined){
+let data27 = data14.iat;
+if(!((typeof data27 == "number") && (isFinite(data27)))){
+const err38 = {instancePath:instancePath+"/token/iat",schemaPath:"#/properties/token/properties/iat/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -510,10 +513,10 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data22.code !== undefined){
-let data25 = data22.code;
-if(!((((((((((((data25 === "TOKEN_MALFORMED") || (data25 === "TOKEN_ALG_REFUSED")) || (data25 === "TOKEN_KID_MISSING")) || (data25 === "TOKEN_KID_UNKNOWN")) || (data25 === "TOKEN_SIGNATURE_INVALID")) || (data25 === "TOKEN_ISSUER_UNTRUSTED")) || (data25 === "TOKEN_EXPIRED")) || (data25 === "TOKEN_NOT_YET_VALID")) || (data25 === "TOKEN_AUDIENCE")) || (data25 === "TOKEN_PROFILE")) || (data25 === "TOKEN_KEY_REFUSED")) || (data25 === "KEYS_UNAVAILABLE"))){
-const err39 = {instancePath:instancePath+"/verification/code",schemaPath:"#/properties/verification/properties/code/enum",keyword:"enum",params:{allowedValues: schema31.properties.verification.properties.code.enum},message:"must be equal to one of the allowed values"};
+if(data14.seconds_left !== undefined){
+let data28 = data14.seconds_left;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err39 = {instancePath:instancePath+"/token/seconds_left",schemaPath:"#/properties/token/properties/seconds_left/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -523,9 +526,10 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data22.message !== undefined){
-if(typeof data22.message !== "string"){
-const err40 = {instancePath:instancePath+"/verification/message",schemaPath:"#/properties/verification/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data14.valid_in !== undefined){
+let data29 = data14.valid_in;
+if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
+const err40 = {instancePath:instancePath+"/token/valid_in",schemaPath:"#/properties/token/properties/valid_in/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -535,9 +539,9 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data22.alg !== undefined){
-if(typeof data22.alg !== "string"){
-const err41 = {instancePath:instancePath+"/verification/alg",schemaPath:"#/properties/verification/properties/alg/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err41 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -547,9 +551,16 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data22.kid !== undefined){
-if(typeof data22.kid !== "string"){
-const err42 = {instancePath:instancePath+"/verification/kid",schemaPath:"#/properties/verification/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.verification !== undefined){
+let data30 = data.verification;
+const _errs66 = errors;
+let valid8 = true;
+const _errs67 = errors;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.result !== undefined){
+let data31 = data30.result;
+if(!((data31 === "rejected") || (data31 === "unavailable"))){
+const err42 = {};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -559,10 +570,22 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data22.key_source !== undefined){
-let data29 = data22.key_source;
-if(!((((data29 === "pinned") || (data29 === "wlcg-jwks-cache")) || (data29 === "cache")) || (data29 === "discovery"))){
-const err43 = {instancePath:instancePath+"/verification/key_source",schemaPath:"#/properties/verification/properties/key_source/enum",keyword:"enum",params:{allowedValues: schema31.properties.verification.properties.key_source.enum},message:"must be equal to one of the allowed values"};
+}
+var _valid1 = _errs67 === errors;
+errors = _errs66;
+if(vErrors !== null){
+if(_errs66){
+vErrors.length = _errs66;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs69 = errors;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.code === undefined){
+const err43 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/then/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -571,10 +594,8 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-if(data22.key_origin !== undefined){
-if(typeof data22.key_origin !== "string"){
-const err44 = {instancePath:instancePath+"/verification/key_origin",schemaPath:"#/properties/verification/properties/key_origin/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.message === undefined){
+const err44 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/then/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -584,9 +605,17 @@ vErrors.push(err44);
 errors++;
 }
 }
+var _valid1 = _errs69 === errors;
+valid8 = _valid1;
+if(valid8){
+var props1 = {};
+props1.code = true;
+props1.message = true;
+props1.result = true;
 }
-else {
-const err45 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/type",keyword:"type",params:{type: "object"},message:"must be object"};
+}
+if(!valid8){
+const err45 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -595,16 +624,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-if(data.trace !== undefined){
-let data31 = data.trace;
-if(Array.isArray(data31)){
-const len1 = data31.length;
-for(let i1=0; i1<len1; i1++){
-let data32 = data31[i1];
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-if(data32.rule === undefined){
-const err46 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "rule"},message:"must have required property '"+"rule"+"'"};
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.result === undefined){
+const err46 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/required",keyword:"required",params:{missingProperty: "result"},message:"must have required property '"+"result"+"'"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -613,8 +635,9 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(data32.outcome === undefined){
-const err47 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "outcome"},message:"must have required property '"+"outcome"+"'"};
+for(const key3 in data30){
+if(!(((((((key3 === "result") || (key3 === "code")) || (key3 === "message")) || (key3 === "alg")) || (key3 === "kid")) || (key3 === "key_source")) || (key3 === "key_origin"))){
+const err47 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -623,8 +646,11 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(data32.why === undefined){
-const err48 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "why"},message:"must have required property '"+"why"+"'"};
+}
+if(data30.result !== undefined){
+let data32 = data30.result;
+if(!(((((data32 === "verified") || (data32 === "rejected")) || (data32 === "unavailable")) || (data32 === "not-a-token")) || (data32 === "not-verified"))){
+const err48 = {instancePath:instancePath+"/verification/result",schemaPath:"#/properties/verification/properties/result/enum",keyword:"enum",params:{allowedValues: schema31.properties.verification.properties.result.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -633,9 +659,11 @@ vErrors.push(err48);
 }
 errors++;
 }
-for(const key4 in data32){
-if(!((((key4 === "rule") || (key4 === "source")) || (key4 === "outcome")) || (key4 === "why"))){
-const err49 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+}
+if(data30.code !== undefined){
+let data33 = data30.code;
+if(!((((((((((((data33 === "TOKEN_MALFORMED") || (data33 === "TOKEN_ALG_REFUSED")) || (data33 === "TOKEN_KID_MISSING")) || (data33 === "TOKEN_KID_UNKNOWN")) || (data33 === "TOKEN_SIGNATURE_INVALID")) || (data33 === "TOKEN_ISSUER_UNTRUSTED")) || (data33 === "TOKEN_EXPIRED")) || (data33 === "TOKEN_NOT_YET_VALID")) || (data33 === "TOKEN_AUDIENCE")) || (data33 === "TOKEN_PROFILE")) || (data33 === "TOKEN_KEY_REFUSED")) || (data33 === "KEYS_UNAVAILABLE"))){
+const err49 = {instancePath:instancePath+"/verification/code",schemaPath:"#/properties/verification/properties/code/enum",keyword:"enum",params:{allowedValues: schema31.properties.verification.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -645,9 +673,9 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data32.rule !== undefined){
-if(typeof data32.rule !== "string"){
-const err50 = {instancePath:instancePath+"/trace/" + i1+"/rule",schemaPath:"#/properties/trace/items/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.message !== undefined){
+if(typeof data30.message !== "string"){
+const err50 = {instancePath:instancePath+"/verification/message",schemaPath:"#/properties/verification/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -657,9 +685,9 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data32.source !== undefined){
-if(typeof data32.source !== "string"){
-const err51 = {instancePath:instancePath+"/trace/" + i1+"/source",schemaPath:"#/properties/trace/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.alg !== undefined){
+if(typeof data30.alg !== "string"){
+const err51 = {instancePath:instancePath+"/verification/alg",schemaPath:"#/properties/verification/properties/alg/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -669,10 +697,9 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data32.outcome !== undefined){
-let data35 = data32.outcome;
-if(!((((data35 === "matched") || (data35 === "no-match")) || (data35 === "skipped")) || (data35 === "error"))){
-const err52 = {instancePath:instancePath+"/trace/" + i1+"/outcome",schemaPath:"#/properties/trace/items/properties/outcome/enum",keyword:"enum",params:{allowedValues: schema31.properties.trace.items.properties.outcome.enum},message:"must be equal to one of the allowed values"};
+if(data30.kid !== undefined){
+if(typeof data30.kid !== "string"){
+const err52 = {instancePath:instancePath+"/verification/kid",schemaPath:"#/properties/verification/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -682,9 +709,10 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data32.why !== undefined){
-if(typeof data32.why !== "string"){
-const err53 = {instancePath:instancePath+"/trace/" + i1+"/why",schemaPath:"#/properties/trace/items/properties/why/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.key_source !== undefined){
+let data37 = data30.key_source;
+if(!((((data37 === "pinned") || (data37 === "wlcg-jwks-cache")) || (data37 === "cache")) || (data37 === "discovery"))){
+const err53 = {instancePath:instancePath+"/verification/key_source",schemaPath:"#/properties/verification/properties/key_source/enum",keyword:"enum",params:{allowedValues: schema31.properties.verification.properties.key_source.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -694,9 +722,9 @@ vErrors.push(err53);
 errors++;
 }
 }
-}
-else {
-const err54 = {instancePath:instancePath+"/trace/" + i1,schemaPath:"#/properties/trace/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data30.key_origin !== undefined){
+if(typeof data30.key_origin !== "string"){
+const err54 = {instancePath:instancePath+"/verification/key_origin",schemaPath:"#/properties/verification/properties/key_origin/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -708,7 +736,7 @@ errors++;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/trace",schemaPath:"#/properties/trace/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err55 = {instancePath:instancePath+"/verification",schemaPath:"#/properties/verification/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -718,13 +746,11 @@ vErrors.push(err55);
 errors++;
 }
 }
-if(data.notes !== undefined){
-let data37 = data.notes;
-if(Array.isArray(data37)){
-const len2 = data37.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data37[i2] !== "string"){
-const err56 = {instancePath:instancePath+"/notes/" + i2,schemaPath:"#/properties/notes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.input !== undefined){
+let data39 = data.input;
+if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
+if(data39.kind === undefined){
+const err56 = {instancePath:instancePath+"/input",schemaPath:"#/properties/input/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -733,10 +759,9 @@ vErrors.push(err56);
 }
 errors++;
 }
-}
-}
-else {
-const err57 = {instancePath:instancePath+"/notes",schemaPath:"#/properties/notes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+for(const key4 in data39){
+if(!((((key4 === "kind") || (key4 === "path")) || (key4 === "step")) || (key4 === "ce"))){
+const err57 = {instancePath:instancePath+"/input",schemaPath:"#/properties/input/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -746,14 +771,706 @@ vErrors.push(err57);
 errors++;
 }
 }
-}
-else {
-const err58 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data39.kind !== undefined){
+let data40 = data39.kind;
+if(!(((((((data40 === "argument") || (data40 === "token-file")) || (data40 === "claims-file")) || (data40 === "stdin")) || (data40 === "arc-subject")) || (data40 === "environment")) || (data40 === "discovery"))){
+const err58 = {instancePath:instancePath+"/input/kind",schemaPath:"#/properties/input/properties/kind/enum",keyword:"enum",params:{allowedValues: schema31.properties.input.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err58];
 }
 else {
 vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data39.path !== undefined){
+if(typeof data39.path !== "string"){
+const err59 = {instancePath:instancePath+"/input/path",schemaPath:"#/properties/input/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data39.step !== undefined){
+let data42 = data39.step;
+if(!((((data42 === "BEARER_TOKEN") || (data42 === "BEARER_TOKEN_FILE")) || (data42 === "XDG_RUNTIME_DIR")) || (data42 === "/tmp"))){
+const err60 = {instancePath:instancePath+"/input/step",schemaPath:"#/properties/input/properties/step/enum",keyword:"enum",params:{allowedValues: schema31.properties.input.properties.step.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+if(data39.ce !== undefined){
+let data43 = data39.ce;
+if(!((data43 === "htcondor") || (data43 === "arc"))){
+const err61 = {instancePath:instancePath+"/input/ce",schemaPath:"#/properties/input/properties/ce/enum",keyword:"enum",params:{allowedValues: schema31.properties.input.properties.ce.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/input",schemaPath:"#/properties/input/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data.claims !== undefined){
+let data44 = data.claims;
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+if(data44.aud === undefined){
+const err63 = {instancePath:instancePath+"/claims",schemaPath:"#/properties/claims/required",keyword:"required",params:{missingProperty: "aud"},message:"must have required property '"+"aud"+"'"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+if(data44.scopes === undefined){
+const err64 = {instancePath:instancePath+"/claims",schemaPath:"#/properties/claims/required",keyword:"required",params:{missingProperty: "scopes"},message:"must have required property '"+"scopes"+"'"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+if(data44.groups === undefined){
+const err65 = {instancePath:instancePath+"/claims",schemaPath:"#/properties/claims/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+if(data44.ignored_groups === undefined){
+const err66 = {instancePath:instancePath+"/claims",schemaPath:"#/properties/claims/required",keyword:"required",params:{missingProperty: "ignored_groups"},message:"must have required property '"+"ignored_groups"+"'"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+if(data44.entitlements === undefined){
+const err67 = {instancePath:instancePath+"/claims",schemaPath:"#/properties/claims/required",keyword:"required",params:{missingProperty: "entitlements"},message:"must have required property '"+"entitlements"+"'"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+if(data44.times === undefined){
+const err68 = {instancePath:instancePath+"/claims",schemaPath:"#/properties/claims/required",keyword:"required",params:{missingProperty: "times"},message:"must have required property '"+"times"+"'"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+if(data44.raw === undefined){
+const err69 = {instancePath:instancePath+"/claims",schemaPath:"#/properties/claims/required",keyword:"required",params:{missingProperty: "raw"},message:"must have required property '"+"raw"+"'"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+for(const key5 in data44){
+if(!(func1.call(schema31.properties.claims.properties, key5))){
+const err70 = {instancePath:instancePath+"/claims",schemaPath:"#/properties/claims/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+if(data44.iss !== undefined){
+if(typeof data44.iss !== "string"){
+const err71 = {instancePath:instancePath+"/claims/iss",schemaPath:"#/properties/claims/properties/iss/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data44.sub !== undefined){
+if(typeof data44.sub !== "string"){
+const err72 = {instancePath:instancePath+"/claims/sub",schemaPath:"#/properties/claims/properties/sub/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+if(data44.arc_subject !== undefined){
+if(typeof data44.arc_subject !== "string"){
+const err73 = {instancePath:instancePath+"/claims/arc_subject",schemaPath:"#/properties/claims/properties/arc_subject/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data44.aud !== undefined){
+let data48 = data44.aud;
+if(Array.isArray(data48)){
+const len1 = data48.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data48[i1] !== "string"){
+const err74 = {instancePath:instancePath+"/claims/aud/" + i1,schemaPath:"#/properties/claims/properties/aud/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/claims/aud",schemaPath:"#/properties/claims/properties/aud/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data44.scope !== undefined){
+if(typeof data44.scope !== "string"){
+const err76 = {instancePath:instancePath+"/claims/scope",schemaPath:"#/properties/claims/properties/scope/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data44.scopes !== undefined){
+let data51 = data44.scopes;
+if(Array.isArray(data51)){
+const len2 = data51.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data51[i2] !== "string"){
+const err77 = {instancePath:instancePath+"/claims/scopes/" + i2,schemaPath:"#/properties/claims/properties/scopes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/claims/scopes",schemaPath:"#/properties/claims/properties/scopes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data44.groups !== undefined){
+let data53 = data44.groups;
+if(Array.isArray(data53)){
+const len3 = data53.length;
+for(let i3=0; i3<len3; i3++){
+if(typeof data53[i3] !== "string"){
+const err79 = {instancePath:instancePath+"/claims/groups/" + i3,schemaPath:"#/properties/claims/properties/groups/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/claims/groups",schemaPath:"#/properties/claims/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data44.ignored_groups !== undefined){
+let data55 = data44.ignored_groups;
+if(Array.isArray(data55)){
+const len4 = data55.length;
+for(let i4=0; i4<len4; i4++){
+if(typeof data55[i4] !== "string"){
+const err81 = {instancePath:instancePath+"/claims/ignored_groups/" + i4,schemaPath:"#/properties/claims/properties/ignored_groups/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+}
+else {
+const err82 = {instancePath:instancePath+"/claims/ignored_groups",schemaPath:"#/properties/claims/properties/ignored_groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+if(data44.entitlements !== undefined){
+let data57 = data44.entitlements;
+if(Array.isArray(data57)){
+const len5 = data57.length;
+for(let i5=0; i5<len5; i5++){
+let data58 = data57[i5];
+if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
+if(data58.value === undefined){
+const err83 = {instancePath:instancePath+"/claims/entitlements/" + i5,schemaPath:"#/properties/claims/properties/entitlements/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+if(data58.claim === undefined){
+const err84 = {instancePath:instancePath+"/claims/entitlements/" + i5,schemaPath:"#/properties/claims/properties/entitlements/items/required",keyword:"required",params:{missingProperty: "claim"},message:"must have required property '"+"claim"+"'"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+if(data58.requested_by_scope === undefined){
+const err85 = {instancePath:instancePath+"/claims/entitlements/" + i5,schemaPath:"#/properties/claims/properties/entitlements/items/required",keyword:"required",params:{missingProperty: "requested_by_scope"},message:"must have required property '"+"requested_by_scope"+"'"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+for(const key6 in data58){
+if(!(((key6 === "value") || (key6 === "claim")) || (key6 === "requested_by_scope"))){
+const err86 = {instancePath:instancePath+"/claims/entitlements/" + i5,schemaPath:"#/properties/claims/properties/entitlements/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+if(data58.value !== undefined){
+if(typeof data58.value !== "string"){
+const err87 = {instancePath:instancePath+"/claims/entitlements/" + i5+"/value",schemaPath:"#/properties/claims/properties/entitlements/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+if(data58.claim !== undefined){
+let data60 = data58.claim;
+if(!(((data60 === "eduperson_entitlement") || (data60 === "entitlements")) || (data60 === "scope"))){
+const err88 = {instancePath:instancePath+"/claims/entitlements/" + i5+"/claim",schemaPath:"#/properties/claims/properties/entitlements/items/properties/claim/enum",keyword:"enum",params:{allowedValues: schema31.properties.claims.properties.entitlements.items.properties.claim.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+if(data58.requested_by_scope !== undefined){
+if(typeof data58.requested_by_scope !== "boolean"){
+const err89 = {instancePath:instancePath+"/claims/entitlements/" + i5+"/requested_by_scope",schemaPath:"#/properties/claims/properties/entitlements/items/properties/requested_by_scope/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+}
+else {
+const err90 = {instancePath:instancePath+"/claims/entitlements/" + i5,schemaPath:"#/properties/claims/properties/entitlements/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+}
+else {
+const err91 = {instancePath:instancePath+"/claims/entitlements",schemaPath:"#/properties/claims/properties/entitlements/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+if(data44.voperson_id !== undefined){
+if(typeof data44.voperson_id !== "string"){
+const err92 = {instancePath:instancePath+"/claims/voperson_id",schemaPath:"#/properties/claims/properties/voperson_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+if(data44.jti !== undefined){
+if(typeof data44.jti !== "string"){
+const err93 = {instancePath:instancePath+"/claims/jti",schemaPath:"#/properties/claims/properties/jti/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+if(data44.exp !== undefined){
+let data64 = data44.exp;
+if(!((typeof data64 == "number") && (isFinite(data64)))){
+const err94 = {instancePath:instancePath+"/claims/exp",schemaPath:"#/properties/claims/properties/exp/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+if(data44.nbf !== undefined){
+let data65 = data44.nbf;
+if(!((typeof data65 == "number") && (isFinite(data65)))){
+const err95 = {instancePath:instancePath+"/claims/nbf",schemaPath:"#/properties/claims/properties/nbf/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+if(data44.iat !== undefined){
+let data66 = data44.iat;
+if(!((typeof data66 == "number") && (isFinite(data66)))){
+const err96 = {instancePath:instancePath+"/claims/iat",schemaPath:"#/properties/claims/properties/iat/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+if(data44.wlcg_ver !== undefined){
+if(typeof data44.wlcg_ver !== "string"){
+const err97 = {instancePath:instancePath+"/claims/wlcg_ver",schemaPath:"#/properties/claims/properties/wlcg_ver/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data44.ver !== undefined){
+if(typeof data44.ver !== "string"){
+const err98 = {instancePath:instancePath+"/claims/ver",schemaPath:"#/properties/claims/properties/ver/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+if(data44.times !== undefined){
+if(typeof data44.times !== "boolean"){
+const err99 = {instancePath:instancePath+"/claims/times",schemaPath:"#/properties/claims/properties/times/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+if(data44.raw !== undefined){
+let data70 = data44.raw;
+if(!(data70 && typeof data70 == "object" && !Array.isArray(data70))){
+const err100 = {instancePath:instancePath+"/claims/raw",schemaPath:"#/properties/claims/properties/raw/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+}
+else {
+const err101 = {instancePath:instancePath+"/claims",schemaPath:"#/properties/claims/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+if(data.trace !== undefined){
+let data71 = data.trace;
+if(Array.isArray(data71)){
+const len6 = data71.length;
+for(let i6=0; i6<len6; i6++){
+let data72 = data71[i6];
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+if(data72.rule === undefined){
+const err102 = {instancePath:instancePath+"/trace/" + i6,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "rule"},message:"must have required property '"+"rule"+"'"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+if(data72.outcome === undefined){
+const err103 = {instancePath:instancePath+"/trace/" + i6,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "outcome"},message:"must have required property '"+"outcome"+"'"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+if(data72.why === undefined){
+const err104 = {instancePath:instancePath+"/trace/" + i6,schemaPath:"#/properties/trace/items/required",keyword:"required",params:{missingProperty: "why"},message:"must have required property '"+"why"+"'"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+for(const key7 in data72){
+if(!((((key7 === "rule") || (key7 === "source")) || (key7 === "outcome")) || (key7 === "why"))){
+const err105 = {instancePath:instancePath+"/trace/" + i6,schemaPath:"#/properties/trace/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+if(data72.rule !== undefined){
+if(typeof data72.rule !== "string"){
+const err106 = {instancePath:instancePath+"/trace/" + i6+"/rule",schemaPath:"#/properties/trace/items/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+if(data72.source !== undefined){
+if(typeof data72.source !== "string"){
+const err107 = {instancePath:instancePath+"/trace/" + i6+"/source",schemaPath:"#/properties/trace/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+if(data72.outcome !== undefined){
+let data75 = data72.outcome;
+if(!((((data75 === "matched") || (data75 === "no-match")) || (data75 === "skipped")) || (data75 === "error"))){
+const err108 = {instancePath:instancePath+"/trace/" + i6+"/outcome",schemaPath:"#/properties/trace/items/properties/outcome/enum",keyword:"enum",params:{allowedValues: schema31.properties.trace.items.properties.outcome.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+if(data72.why !== undefined){
+if(typeof data72.why !== "string"){
+const err109 = {instancePath:instancePath+"/trace/" + i6+"/why",schemaPath:"#/properties/trace/items/properties/why/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+}
+}
+else {
+const err110 = {instancePath:instancePath+"/trace/" + i6,schemaPath:"#/properties/trace/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+}
+else {
+const err111 = {instancePath:instancePath+"/trace",schemaPath:"#/properties/trace/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+if(data.notes !== undefined){
+let data77 = data.notes;
+if(Array.isArray(data77)){
+const len7 = data77.length;
+for(let i7=0; i7<len7; i7++){
+if(typeof data77[i7] !== "string"){
+const err112 = {instancePath:instancePath+"/notes/" + i7,schemaPath:"#/properties/notes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+}
+else {
+const err113 = {instancePath:instancePath+"/notes",schemaPath:"#/properties/notes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+}
+else {
+const err114 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
 }
 errors++;
 }
@@ -763,4 +1480,4 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 // The schema itself, for check's "did you mean".
-export const schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/decision.schema.json","title":"tokenmap decision (explain --json)","type":"object","required":["result","reason","trace","notes"],"additionalProperties":false,"properties":{"result":{"enum":["mapped","declined","error"]},"reason":{"type":"string"},"code":{"type":"string"},"account":{"type":"string"},"group":{"type":"string"},"htcondor":{"type":"string","description":"the identity HTCondor sees: user@domain (after plugins)"},"arc":{"type":"string","description":"what ARC's map_with_plugin reads: user or user:group"},"rule":{"type":"string","description":"FILE:LINE of the deciding rule"},"lease":{"description":"a pool account: the pool, what happened to the lease, its holder entry (and the previous one)","type":"object","additionalProperties":false,"required":["pool","event","holder"],"properties":{"pool":{"type":"string"},"event":{"enum":["leased","renewed","re-leased","held","would-lease"]},"holder":{"type":"string"},"previous":{"type":"string"}}},"token":{"type":"object","additionalProperties":false,"properties":{"source":{"type":"string"},"iss":{"type":"string"},"sub":{"type":"string"},"profile":{"type":"string"},"state":{"type":"string"},"signature":{"type":"string"},"rejections":{"type":"array","items":{"type":"string"}}}},"verification":{"description":"explain, test: the signature and token checks of a compact JWS","type":"object","additionalProperties":false,"required":["result"],"properties":{"result":{"enum":["verified","rejected","unavailable","not-a-token","not-verified"]},"code":{"enum":["TOKEN_MALFORMED","TOKEN_ALG_REFUSED","TOKEN_KID_MISSING","TOKEN_KID_UNKNOWN","TOKEN_SIGNATURE_INVALID","TOKEN_ISSUER_UNTRUSTED","TOKEN_EXPIRED","TOKEN_NOT_YET_VALID","TOKEN_AUDIENCE","TOKEN_PROFILE","TOKEN_KEY_REFUSED","KEYS_UNAVAILABLE"]},"message":{"type":"string"},"alg":{"type":"string"},"kid":{"type":"string"},"key_source":{"enum":["pinned","wlcg-jwks-cache","cache","discovery"]},"key_origin":{"type":"string","description":"the file or URL the key came from"}},"if":{"properties":{"result":{"enum":["rejected","unavailable"]}}},"then":{"properties":{"code":true,"message":true},"required":["code","message"]}},"trace":{"type":"array","items":{"type":"object","required":["rule","outcome","why"],"additionalProperties":false,"properties":{"rule":{"type":"string"},"source":{"type":"string"},"outcome":{"enum":["matched","no-match","skipped","error"]},"why":{"type":"string"}}}},"notes":{"type":"array","items":{"type":"string"}}}};
+export const schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://tokenmap.example/schemas/decision.schema.json","title":"tokenmap decision (explain --json)","description":"The Decision every edge renders. explain --json prints exactly one such document, whatever happened: an error before any rule ran is result error with its code, and with the input, claims and token known by then.","type":"object","required":["result","reason","trace","notes"],"additionalProperties":false,"properties":{"result":{"enum":["mapped","declined","error"]},"reason":{"type":"string"},"code":{"type":"string"},"account":{"type":"string"},"group":{"type":"string"},"htcondor":{"type":"string","description":"the identity HTCondor sees: user@domain (after plugins)"},"arc":{"type":"string","description":"what ARC's map_with_plugin reads: user or user:group"},"rule":{"type":"string","description":"FILE:LINE of the deciding rule"},"lease":{"description":"a pool account: the pool, what happened to the lease, its holder entry (and the previous one)","type":"object","additionalProperties":false,"required":["pool","event","holder"],"properties":{"pool":{"type":"string"},"event":{"enum":["leased","renewed","re-leased","held","would-lease"]},"holder":{"type":"string"},"previous":{"type":"string"}}},"token":{"type":"object","additionalProperties":false,"properties":{"source":{"type":"string","description":"the claims adapter: payload, jwt, claims-file, env-htcondor, env-arc, subject"},"iss":{"type":"string"},"sub":{"type":"string"},"profile":{"type":"string"},"state":{"type":"string"},"signature":{"type":"string"},"rejections":{"type":"array","items":{"type":"string"}},"validity":{"enum":["valid","expired","not-yet-valid","no-expiry","unchecked"],"description":"the token's state in time at `at`; unchecked when the input carries no time claims (an environment, an ARC 6 subject)"},"at":{"type":"number","description":"the time evaluated at (Unix seconds; --at or now)"},"exp":{"type":"number"},"nbf":{"type":"number"},"iat":{"type":"number"},"seconds_left":{"type":"integer","description":"whole seconds from at to exp (rounded down); 0 or less once expired"},"valid_in":{"type":"integer","description":"whole seconds from at to nbf (rounded up) while not yet valid"}}},"verification":{"description":"explain, test: the signature and token checks of a compact JWS","type":"object","additionalProperties":false,"required":["result"],"properties":{"result":{"enum":["verified","rejected","unavailable","not-a-token","not-verified"]},"code":{"enum":["TOKEN_MALFORMED","TOKEN_ALG_REFUSED","TOKEN_KID_MISSING","TOKEN_KID_UNKNOWN","TOKEN_SIGNATURE_INVALID","TOKEN_ISSUER_UNTRUSTED","TOKEN_EXPIRED","TOKEN_NOT_YET_VALID","TOKEN_AUDIENCE","TOKEN_PROFILE","TOKEN_KEY_REFUSED","KEYS_UNAVAILABLE"]},"message":{"type":"string"},"alg":{"type":"string"},"kid":{"type":"string"},"key_source":{"enum":["pinned","wlcg-jwks-cache","cache","discovery"]},"key_origin":{"type":"string","description":"the file or URL the key came from"}},"if":{"properties":{"result":{"enum":["rejected","unavailable"]}}},"then":{"properties":{"code":true,"message":true},"required":["code","message"]}},"input":{"description":"where the token came from","type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"enum":["argument","token-file","claims-file","stdin","arc-subject","environment","discovery"]},"path":{"type":"string","description":"the file read: --token-file, --claims FILE, or the discovery step's file"},"step":{"enum":["BEARER_TOKEN","BEARER_TOKEN_FILE","XDG_RUNTIME_DIR","/tmp"],"description":"the WLCG Bearer Token Discovery step that found the token"},"ce":{"enum":["htcondor","arc"],"description":"the CE whose callout decided: arc for --arc-subject (ARC 6) and an ARC 7 environment, htcondor for an HTCondor one"}}},"claims":{"description":"the whole claims set evaluated: every normalised field the rules read, and the claims as the input carried them (raw)","type":"object","additionalProperties":false,"required":["aud","scopes","groups","ignored_groups","entitlements","times","raw"],"properties":{"iss":{"type":"string"},"sub":{"type":"string"},"arc_subject":{"type":"string","description":"ARC's <iss>/<sub> (%D)"},"aud":{"type":"array","items":{"type":"string"}},"scope":{"type":"string"},"scopes":{"type":"array","items":{"type":"string"}},"groups":{"type":"array","items":{"type":"string"},"description":"wlcg.groups entries that follow the profile grammar"},"ignored_groups":{"type":"array","items":{"type":"string"},"description":"wlcg.groups entries ignored for breaking the grammar"},"entitlements":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["value","claim","requested_by_scope"],"properties":{"value":{"type":"string"},"claim":{"enum":["eduperson_entitlement","entitlements","scope"]},"requested_by_scope":{"type":"boolean"}}}},"voperson_id":{"type":"string"},"jti":{"type":"string"},"exp":{"type":"number"},"nbf":{"type":"number"},"iat":{"type":"number"},"wlcg_ver":{"type":"string"},"ver":{"type":"string"},"times":{"type":"boolean","description":"whether the input carried time claims"},"raw":{"type":"object"}}},"trace":{"type":"array","items":{"type":"object","required":["rule","outcome","why"],"additionalProperties":false,"properties":{"rule":{"type":"string"},"source":{"type":"string"},"outcome":{"enum":["matched","no-match","skipped","error"]},"why":{"type":"string"}}}},"notes":{"type":"array","items":{"type":"string"}}},"allOf":[{"if":{"properties":{"result":{"const":"error"}}},"then":{"properties":{"code":true},"required":["code"]}}]};

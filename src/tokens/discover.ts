@@ -11,9 +11,16 @@ import { systemErrorText, TokenmapError } from '../errors.js';
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const MAX_FILE = 16 * 1024;
 
+/** The discovery steps, in order (tokens.md §14). */
+export type DiscoveryStep = 'BEARER_TOKEN' | 'BEARER_TOKEN_FILE' | 'XDG_RUNTIME_DIR' | '/tmp';
+
 export interface Discovered {
   token: string;
+  /** Where it was found, for people: `BEARER_TOKEN`, `BEARER_TOKEN_FILE (/path)`, `/tmp/bt_u1000`. */
   source: string;
+  step: DiscoveryStep;
+  /** The file it was read from (every step but BEARER_TOKEN). */
+  path?: string;
   warnings: string[];
 }
 
@@ -52,31 +59,33 @@ function readTokenFile(path: string, euid: number, warnings: string[]): string |
 
 export function discoverToken(env: Readonly<Record<string, string | undefined>>, euid: number): Discovered {
   const warnings: string[] = [];
-  const candidates: [string, () => string | null][] = [
-    ['BEARER_TOKEN', () => env.BEARER_TOKEN ?? null],
+  const file = (path: string) => () => readTokenFile(path, euid, warnings);
+  const xdg = env.XDG_RUNTIME_DIR ? `${env.XDG_RUNTIME_DIR}/bt_u${euid}` : undefined;
+  const candidates: [DiscoveryStep, string | undefined, () => string | null][] = [
+    ['BEARER_TOKEN', undefined, () => env.BEARER_TOKEN ?? null],
     [
-      `BEARER_TOKEN_FILE (${env.BEARER_TOKEN_FILE})`,
-      () => (env.BEARER_TOKEN_FILE ? readTokenFile(env.BEARER_TOKEN_FILE, euid, warnings) : null),
+      'BEARER_TOKEN_FILE',
+      env.BEARER_TOKEN_FILE || undefined,
+      env.BEARER_TOKEN_FILE ? file(env.BEARER_TOKEN_FILE) : () => null,
     ],
-    [
-      `${env.XDG_RUNTIME_DIR}/bt_u${euid}`,
-      () => (env.XDG_RUNTIME_DIR ? readTokenFile(`${env.XDG_RUNTIME_DIR}/bt_u${euid}`, euid, warnings) : null),
-    ],
-    [`/tmp/bt_u${euid}`, () => readTokenFile(`/tmp/bt_u${euid}`, euid, warnings)],
+    ['XDG_RUNTIME_DIR', xdg, xdg ? file(xdg) : () => null],
+    ['/tmp', `/tmp/bt_u${euid}`, file(`/tmp/bt_u${euid}`)],
   ];
-  for (const [source, read] of candidates) {
+  for (const [step, path, read] of candidates) {
     const value = read()?.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
     if (!value) continue;
+    const source =
+      step === 'BEARER_TOKEN' ? step : step === 'BEARER_TOKEN_FILE' ? `${step} (${path})` : (path as string);
     if (!B64TOKEN.test(value))
       throw new TokenmapError(
         'TOKEN_INVALID',
         `the token found in ${source} is not a valid bearer token (RFC 6750 b64token; whitespace inside?)`,
       );
-    return { token: value, source, warnings };
+    return { token: value, source, step, path, warnings };
   }
   throw new TokenmapError(
     'TOKEN_NOT_FOUND',
-    'no token found: give TOKEN, --token-file or --claims, ' +
+    'no token found: give TOKEN, --token-file, --claims, --arc-subject or --from-env, ' +
       'or set BEARER_TOKEN / BEARER_TOKEN_FILE (WLCG Bearer Token Discovery)',
   );
 }
