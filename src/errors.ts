@@ -15,7 +15,8 @@ export interface SourcePos {
  */
 export const ERROR_CODES = {
   USAGE:
-    'bad command line: unknown command or option, missing or malformed value, two inputs to explain, `--config` with `-c`/`--mapfile`',
+    'bad command line: unknown command or option, missing or malformed value, two inputs to explain, ' +
+    '`--config` with `-c`/`--mapfile`',
   DEADLINE: 'the decision (stdin included) did not finish within the deadline',
   REGEX_BUDGET: 'matching ran past its budget ([limits] regex_budget): a catastrophic regular expression',
   INTERNAL: 'a bug: anything that is not one of the typed errors',

@@ -57,11 +57,13 @@ export function checkToken(c: Claims, opts: TokenCheckOptions): TokenCheck {
     else if (now >= c.exp) rejections.push(`the token expired ${formatDuration(now - c.exp)} ago (exp ${c.exp})`);
     if (c.nbf !== undefined && c.nbf > now + skew)
       rejections.push(
-        `the token is not valid before ${c.nbf} (${formatDuration(c.nbf - now)} from now, skew ${formatDuration(skew)})`,
+        `the token is not valid before ${c.nbf} (${formatDuration(c.nbf - now)} from now, ` +
+          `skew ${formatDuration(skew)})`,
       );
     if (c.iat !== undefined && c.iat > now + skew)
       rejections.push(
-        `the token was issued in the future (iat ${c.iat}, ${formatDuration(c.iat - now)} from now, skew ${formatDuration(skew)})`,
+        `the token was issued in the future (iat ${c.iat}, ${formatDuration(c.iat - now)} from now, ` +
+          `skew ${formatDuration(skew)})`,
       );
     if (c.iat === undefined && profile === 'wlcg') rejections.push('a WLCG token must carry iat');
     if (profile === 'wlcg' && c.exp !== undefined && c.iat !== undefined && c.exp - c.iat > SIX_HOURS)

@@ -87,8 +87,10 @@ function describeInput(s: InputSource, c: Claims): string {
       return 'ARC 6 subject (%D): <iss>/<sub> only, no claims';
     case 'environment':
       return `BEARER_TOKEN_0_* environment (${c.source === 'env-arc' ? 'ARC 7' : 'HTCondor'})`;
-    case 'discovery':
-      return `WLCG Bearer Token Discovery: ${s.step === 'BEARER_TOKEN_FILE' ? `BEARER_TOKEN_FILE (${s.path})` : (s.path ?? s.step)}`;
+    case 'discovery': {
+      const where = s.step === 'BEARER_TOKEN_FILE' ? `${s.step} (${s.path})` : (s.path ?? s.step);
+      return `WLCG Bearer Token Discovery: ${where}`;
+    }
   }
 }
 

@@ -93,12 +93,14 @@ function checkTimes(c: Claims, now: number, skew: number): void {
   if (c.nbf !== undefined && c.nbf > now + skew)
     throw new VerifyFailure(
       'TOKEN_NOT_YET_VALID',
-      `the token is not valid before ${c.nbf} (${formatDuration(Math.ceil(c.nbf - now))} from now; skew ${formatDuration(skew)})`,
+      `the token is not valid before ${c.nbf} (${formatDuration(Math.ceil(c.nbf - now))} from now; ` +
+        `skew ${formatDuration(skew)})`,
     );
   if (c.iat !== undefined && c.iat > now + skew)
     throw new VerifyFailure(
       'TOKEN_NOT_YET_VALID',
-      `the token was issued in the future (iat ${c.iat}, ${formatDuration(Math.ceil(c.iat - now))} from now; skew ${formatDuration(skew)})`,
+      `the token was issued in the future (iat ${c.iat}, ${formatDuration(Math.ceil(c.iat - now))} from now; ` +
+        `skew ${formatDuration(skew)})`,
     );
 }
 
