@@ -29,6 +29,7 @@ function loadBundle(useCache = true) {
   return {
     main: mod.exports.main,
     memoryIo: mod.exports.memoryIo,
+    runEvaluator: mod.exports.runEvaluator,
     script,
     cacheRejected: script.cachedDataRejected === true,
     cachePath: CACHE,

@@ -44,6 +44,26 @@ function spawnTimed(c) {
   return elapsed;
 }
 
+/**
+ * The child's own peak RSS and CPU time, from its rusage as GNU time reports it (wait4 of the child).
+ * A preloaded probe (NODE_OPTIONS=--require) cannot measure tokenmap: its launcher clears NODE_OPTIONS
+ * for every callout, on purpose. Without /usr/bin/time both read n/a.
+ */
+const TIME = '/usr/bin/time';
+const hasTime = spawnSync(TIME, ['-f', '%M', 'true']).status === 0;
+function spawnWithUsage(cmd, args, opts) {
+  if (!hasTime) return { r: spawnSync(cmd, args, opts), maxRssKb: null, cpuMs: null };
+  const dir = mkdtempSync(join(tmpdir(), 'tokenmap-bench-usage-'));
+  const out = join(dir, 'usage');
+  try {
+    const r = spawnSync(TIME, ['-f', '%M %U %S', '-o', out, '--', cmd, ...args], opts);
+    const [kb, user, sys] = readFileSync(out, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+    return { r, maxRssKb: kb, cpuMs: (user + sys) * 1000 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Interleaved in a shuffled order each round, so that drift of the machine hits every case alike. */
 function startup(cases) {
   const times = new Map(cases.map((c) => [c.name, []]));
@@ -149,17 +169,16 @@ function osgLookups() {
     for (let i = 0; i < (quick ? 1 : 3); i++)
       for (const b of builds) {
         const t0 = process.hrtime.bigint();
-        const r = spawnSync(b.bin, ['lookup', '--mapfile', path, '-'], {
+        const { r, cpuMs } = spawnWithUsage(b.bin, ['lookup', '--mapfile', path, '-'], {
           input: w.stdin,
-          env: { PATH: process.env.PATH, NODE_OPTIONS: `--require ${join(ROOT, 'scripts/cpu-probe.cjs')}` },
+          env: { PATH: process.env.PATH },
           maxBuffer: 1 << 30,
         });
         b.walls.push(ms(t0));
         if (r.status !== 1) throw new Error(`osg lookup -: exit ${r.status}: ${String(r.stderr).slice(0, 300)}`);
         const lines = String(r.stdout).split('\n').length - 1;
         if (lines !== n) throw new Error(`osg lookup -: ${lines} answers for ${n} principals`);
-        const us = /TOKENMAP_BENCH_CPU_US=(\d+)/.exec(String(r.stderr))?.[1];
-        if (us) b.cpus.push(Number(us) / 1000);
+        if (cpuMs !== null) b.cpus.push(cpuMs);
       }
     const fmt = (x) => Math.round(x).toLocaleString('en');
     console.log(
@@ -249,20 +268,19 @@ function decisions() {
 }
 
 function peakMemory(cases) {
-  console.log('\n## Peak memory (max RSS of one run)\n');
+  console.log("\n## Peak memory (max RSS of one run, from the child's rusage: /usr/bin/time %M)\n");
   console.log('| case | max RSS |');
   console.log('|---|---:|');
   for (const c of cases) {
     const fd = c.stdinFile ? openSync(c.stdinFile, 'r') : undefined;
-    const r = spawnSync(c.cmd, c.args, {
+    const { maxRssKb: kb } = spawnWithUsage(c.cmd, c.args, {
       input: fd === undefined ? (c.stdin ?? '') : undefined,
       stdio: [fd ?? 'pipe', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH, ...c.env, NODE_OPTIONS: `--require ${join(ROOT, 'scripts/rss-probe.cjs')}` },
-      cwd: ROOT,
+      env: { PATH: process.env.PATH, ...c.env },
+      cwd: c.cwd ?? ROOT,
     });
     if (fd !== undefined) closeSync(fd);
-    const kb = /TOKENMAP_BENCH_MAXRSS_KB=(\d+)/.exec(String(r.stderr))?.[1];
-    console.log(`| ${c.name} | ${kb ? (Number(kb) / 1024).toFixed(1) + ' MiB' : 'n/a'} |`);
+    console.log(`| ${c.name} | ${kb ? (kb / 1024).toFixed(1) + ' MiB' : 'n/a (no /usr/bin/time)'} |`);
   }
 }
 

@@ -3,3 +3,5 @@
 // in process through memoryIo().
 export { main } from './cli/main.js';
 export { memoryIo } from './io/memory-io.js';
+/** The service's evaluator thread loads this bundle and runs this; lazy, so a callout never loads it. */
+export const runEvaluator = async (): Promise<void> => (await import('./cli/serve-thread.js')).runEvaluator();

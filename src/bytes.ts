@@ -13,6 +13,10 @@ export const bytesFromBinary = (s: Binary): Buffer => Buffer.from(s, 'latin1');
 /** For display and JSON: invalid UTF-8 becomes U+FFFD. */
 export const textFromBinary = (s: Binary): string => (isAscii(s) ? s : bytesFromBinary(s).toString('utf8'));
 
+/** textFromBinary(binaryFromBytes(b)) in one native step, without the latin1 copy and the ASCII scan. */
+export const textFromBytes = (b: Uint8Array): string =>
+  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+
 export function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
   return true;

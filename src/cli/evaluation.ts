@@ -11,7 +11,7 @@ import {
   type Settings,
   type SourceRef,
 } from '../config/config.js';
-import { BudgetExceeded, DeadlineExceeded, runBudgeted } from '../engine/bounded.js';
+import { BudgetExceeded, DeadlineExceeded, HandedBack, runBudgeted, type Bound } from '../engine/bounded.js';
 import { decisionError, errorDecision, type Decision } from '../engine/decision.js';
 import { evaluate, type EvaluateOptions } from '../engine/evaluate.js';
 import type { Ce } from '../engine/identity.js';
@@ -90,6 +90,11 @@ export function commandSetup(
 export interface CalloutHooks {
   rules?: RuleSetProvider;
   decided?: (d: Decision) => void;
+  /**
+   * How the evaluation is bounded (runBudgeted, node:vm, by default). The service's evaluator thread runs
+   * it as it is: the service's main thread times that thread and terminates it (src/serve/evaluator.ts).
+   */
+  bound?: Bound;
 }
 
 /** The RuleSet of this command line: the rule-source flags when there are any, else the configuration. */
@@ -118,13 +123,14 @@ export function boundedEvaluate(
   nowMs: number,
   msLeft: number,
   opts: Omit<EvaluateOptions, 'now' | 'probe'> = {},
+  bound: Bound = runBudgeted,
 ): Decision {
   if (msLeft <= 0) throw new TokenmapError('DEADLINE', 'the deadline passed before the evaluation started');
   const probe: LookupProbe = { entry: null, dropped: [] };
   // Taking a pool lease waits for other takers inside the evaluation: only the deadline bounds that.
   const budget = rules.pools.size > 0 ? Infinity : (rules.settings.regexBudget ?? DEFAULT_REGEX_BUDGET_S) * 1000;
   try {
-    return runBudgeted(() => evaluate(rules, claims, { ...opts, now: nowMs / 1000, probe }), msLeft, budget);
+    return bound(() => evaluate(rules, claims, { ...opts, now: nowMs / 1000, probe }), msLeft, budget);
   } catch (e) {
     if (e instanceof BudgetExceeded)
       throw new TokenmapError(
@@ -201,10 +207,11 @@ export async function runCallout(
       const msLeft = rules.settings.deadline * 1000 - (io.now() - started);
       // Waiting out other takers of a pool gets half of what is left; the rest answers.
       const accounts = nodeAccounts(nodeReader, io.env, msLeft / 2);
-      decision = boundedEvaluate(rules, claims, io.now(), msLeft, { ce, accounts });
+      decision = boundedEvaluate(rules, claims, io.now(), msLeft, { ce, accounts }, io.bound);
       if (decision.result === 'mapped') io.out(decision.answer ?? '');
     } catch (e) {
-      audit(log, ce, claims, errorDecision(e), io, started);
+      // A decision handed to the cold path is audited there, once.
+      if (!(e instanceof HandedBack)) audit(log, ce, claims, errorDecision(e), io, started);
       throw e;
     }
     audit(log, ce, claims, decision, io, started);

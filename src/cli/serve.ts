@@ -3,20 +3,22 @@
  * which ask a running one. The rules are built once here through the same builder every callout uses,
  * so an invalid configuration stops the service before it listens (exit 2, FILE:LINE).
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { TokenmapError, systemErrorText } from '../errors.js';
 import { loadSiteConfig, resolveConfigPath } from '../config/config.js';
 import { nodeReader } from '../io/node-reader.js';
 import { Metrics } from '../serve/metrics.js';
 import { RuleCache, type Served } from '../serve/rule-cache.js';
+import { Evaluator } from '../serve/evaluator.js';
 import { runService } from '../serve/service.js';
 import { parsePort } from '../serve/lane-port.js';
 import { resolveSocket } from '../serve/socket-path.js';
 import { fetchFromService, renderStatus, type StatusSnapshot } from '../serve/status.js';
-import { commandRuleSet, sourceFlags } from './evaluation.js';
+import { sourceFlags } from './evaluation.js';
+import { primeRules } from './serve-rules.js';
 import { EXIT_OK } from './fail.js';
 import type { CliIo } from '../io/cli-io.js';
-import { main, VERSION } from './main.js';
+import { VERSION } from './main.js';
 
 export const DEFAULT_BUDGET_S = 1;
 const POLL_MS = 250;
@@ -52,30 +54,38 @@ export async function runServe(opts: ServeOptions, io: CliIo, argv: readonly str
   const served: Served = flags.length ? { flags } : { config: resolve(resolveConfigPath(opts.config, io.env)) };
   const metrics = new Metrics();
   const log = (line: string) => io.err(line);
-  const cache = new RuleCache(served, io.now, (r) => {
-    if (r.initial) return;
-    metrics.reload(r.ok);
-    if (r.ok) log(`tokenmap serve: rules reloaded, generation ${cache.generation}`);
-    else log(`tokenmap serve: reload failed, keeping generation ${cache.generation}: ${r.error}`);
-  });
-  const primeArgv =
-    'flags' in served
-      ? served.flags.flatMap((f) => [f.kind === 'mapfile' ? '--mapfile' : '-c', f.path])
-      : ['--config', served.config];
-  commandRuleSet('config' in served ? { config: served.config } : {}, primeArgv, { ...io, rules: cache.provider });
+  // Here first, so that an invalid configuration stops the start (FILE:LINE); the thread builds its own.
+  primeRules(served, new RuleCache(served, io.now), io);
   const serve = 'config' in served ? loadSiteConfig(served.config, nodeReader).serve : null;
   const port = opts.port ?? (io.env.TOKENMAP_PORT || serve?.port);
-  return runService({
-    socket: resolveSocket(opts.socket, { TOKENMAP_SOCKET: serve?.socket, ...io.env }),
-    port: port === undefined ? null : parsePort(port, opts.port === undefined ? 'the port' : '--port'),
-    cache,
-    metrics,
-    main,
-    self: io.self,
-    version: VERSION,
+  const lanePort = port === undefined ? null : parsePort(port, opts.port === undefined ? 'the port' : '--port');
+  const evaluator = await Evaluator.start({
+    loader: join(__dirname, '..', 'bin', 'load-bundle.cjs'),
+    served,
     budgetMs: (serve?.budget ?? DEFAULT_BUDGET_S) * 1000,
-    pollMs: POLL_MS,
-    env: io.env,
+    self: io.self,
+    metrics,
+    onReload: (r) => {
+      metrics.reload(r.ok);
+      if (r.ok) log(`tokenmap serve: rules reloaded, generation ${evaluator.generation}`);
+      else log(`tokenmap serve: reload failed, keeping generation ${evaluator.generation}: ${r.error}`);
+    },
     log,
   });
+  try {
+    return await runService({
+      socket: resolveSocket(opts.socket, { TOKENMAP_SOCKET: serve?.socket, ...io.env }),
+      port: lanePort,
+      evaluator,
+      metrics,
+      version: VERSION,
+      pollMs: POLL_MS,
+      env: io.env,
+      log,
+    });
+  } catch (e) {
+    // The threads would keep the process alive after the error.
+    await evaluator.stop();
+    throw e;
+  }
 }

@@ -28,6 +28,19 @@ export function runBounded<T>(fn: () => T, ms: number): T {
   }
 }
 
+/** How an evaluation is bounded: `fn` within `wallMs` of wall-clock time and `cpuMs` of CPU time. */
+export type Bound = <T>(fn: () => T, wallMs: number, cpuMs: number) => T;
+
+/**
+ * Thrown by a caller's bound to hand the decision to another decider (the service's cold path), which
+ * decides it again and audits it: the one it was taken from neither answers nor audits it.
+ */
+export class HandedBack extends Error {
+  constructor() {
+    super('the decision was handed to the cold path');
+  }
+}
+
 export class BudgetExceeded extends Error {
   constructor(readonly ms: number) {
     super(`evaluation used its CPU budget of ${ms} ms`);
@@ -46,7 +59,7 @@ const cpuMsSince = (start: NodeJS.CpuUsage) => {
  * its budget is run again (evaluation is pure) with what is left; CPU time adds up across runs. Throws
  * DeadlineExceeded when the wall-clock bound ran out, BudgetExceeded when the CPU budget did.
  */
-export function runBudgeted<T>(fn: () => T, wallMs: number, cpuMs: number): T {
+export const runBudgeted: Bound = <T>(fn: () => T, wallMs: number, cpuMs: number): T => {
   const end = performance.now() + wallMs;
   let cpu = 0;
   for (;;) {
@@ -63,4 +76,4 @@ export function runBudgeted<T>(fn: () => T, wallMs: number, cpuMs: number): T {
       if (cpu >= cpuMs * 0.9) throw new BudgetExceeded(cpuMs);
     }
   }
-}
+};

@@ -4,9 +4,10 @@
  * What the service cannot answer the same way (other rule sources, relative paths, a decision that ran
  * into the service's time budget) becomes a fallback frame, and the client runs the cold path.
  */
+import { DeadlineExceeded, HandedBack, runBudgeted, type Bound } from '../engine/bounded.js';
 import type { Decision } from '../engine/decision.js';
 import type { RuleSet } from '../engine/rule-set.js';
-import { Metrics, type Result } from './metrics.js';
+import type { Metrics, Result } from './metrics.js';
 import { answerFrame, fallbackFrame, type CalloutRequest, type FallbackReason } from './protocol.js';
 import { requestIo, type RequestIo } from './request-io.js';
 import { NotServed, RuleCache } from './rule-cache.js';
@@ -20,11 +21,16 @@ const RESULT_OF_EXIT: Result[] = ['mapped', 'declined', 'error'];
 export interface ServiceOptions {
   main: Main;
   cache: RuleCache;
-  metrics: Metrics;
+  metrics: Pick<Metrics, 'decision' | 'fallback'>;
   /** Milliseconds a decision may take in the service; a slower one is handed to the cold path. */
   budgetMs: number;
   /** The cold executable (what snippet-like output names). */
   self: string;
+  /**
+   * How an evaluation is bounded here: runBudgeted (node:vm) by default; in the evaluator thread it runs
+   * as it is, and the service's main thread bounds the thread (evaluator.ts).
+   */
+  bound?: Bound;
 }
 
 export class DecisionService {
@@ -34,7 +40,8 @@ export class DecisionService {
     const started = process.hrtime.bigint();
     if (!SERVED_COMMANDS.includes(req.args[0] ?? '')) return this.fallback('not-served');
     // Filled in by the callbacks below while the command runs.
-    const seen: { refusal?: FallbackReason; budgeted?: boolean; decision?: Decision } = {};
+    const seen: { refusal?: FallbackReason; budgeted?: boolean; handedBack?: boolean; decision?: Decision } = {};
+    const bound = this.o.bound ?? runBudgeted;
     const captured = requestIo(
       req,
       this.o.self,
@@ -51,12 +58,21 @@ export class DecisionService {
         return { ...p, settings: { ...p.settings, deadline: this.o.budgetMs / 1000 } };
       },
       (d) => (seen.decision = d),
+      (fn, wallMs, cpuMs) => {
+        try {
+          return bound(fn, wallMs, cpuMs);
+        } catch (e) {
+          // The full deadline may still give a different answer: the cold path decides (and audits) it.
+          if (!(seen.budgeted && e instanceof DeadlineExceeded)) throw e;
+          seen.handedBack = true;
+          throw new HandedBack();
+        }
+      },
     );
     const code = await this.o.main(req.args, captured);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (seen.refusal) return this.fallback(seen.refusal);
-    // The full deadline may still give a different answer: let the cold path decide with it.
-    if (code === 2 && seen.budgeted && seconds * 1000 >= this.o.budgetMs) return this.fallback('over-budget');
+    if (seen.handedBack) return this.fallback('over-budget');
     this.o.metrics.decision(RESULT_OF_EXIT[code] ?? 'error', seconds, seen.decision?.rule);
     return answerFrame({ code, stdout: captured.stdout(), stderr: Buffer.from(captured.stderr()) });
   }

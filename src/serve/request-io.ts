@@ -1,20 +1,22 @@
 /**
  * The io one request runs with: the forwarded environment and stdin bytes in memory (memoryIo), so that
  * the exact stdout bytes, stderr lines and exit code come back, plus the service's hooks: the cached
- * rules, and a look at the Decision for the metrics.
+ * rules, a look at the Decision for the metrics, and how the evaluation is bounded.
  */
+import type { Bound } from '../engine/bounded.js';
 import type { Decision } from '../engine/decision.js';
 import type { RuleSetProvider } from '../engine/rule-set-provider.js';
 import { memoryIo, type MemoryIo } from '../io/memory-io.js';
 
-export type RequestIo = MemoryIo & { rules: RuleSetProvider; decided: (d: Decision) => void };
+export type RequestIo = MemoryIo & { rules: RuleSetProvider; decided: (d: Decision) => void; bound: Bound };
 
 export function requestIo(
   req: { env: Record<string, string>; stdin: Buffer | null },
   self: string,
   rules: RuleSetProvider,
   decided: (d: Decision) => void,
+  bound: Bound,
 ): RequestIo {
   // No stdin field: the client had nothing to read (a terminal, /dev/null), as the cold path would not.
-  return { ...memoryIo({ env: req.env, stdin: req.stdin ?? 'tty', self }), rules, decided };
+  return { ...memoryIo({ env: req.env, stdin: req.stdin ?? 'tty', self }), rules, decided, bound };
 }

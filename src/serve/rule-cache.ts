@@ -31,6 +31,12 @@ export class NotServed extends Error {
 
 type Build = (reader: FileReader) => RuleSet;
 
+/** What the service shows of the rules it serves (status, metrics, its log), wherever they are held. */
+export type RulesView = Pick<
+  RuleCache,
+  'served' | 'generation' | 'loadedAt' | 'lastError' | 'lastErrorAt' | 'variantCount' | 'loaded' | 'files'
+>;
+
 interface Variant {
   build: Build;
   /** The last good rules; null while the first build has not succeeded. */

@@ -4,13 +4,12 @@
  */
 import { unlinkSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { DecisionService, type Main } from './decision-service.js';
+import type { Evaluator } from './evaluator.js';
 import { Heartbeat } from './heartbeat.js';
 import { createLane } from './lane.js';
 import { checkPrivileged, listenLane, unprivilegedPortStart } from './lane-port.js';
 import type { Metrics } from './metrics.js';
 import type { CalloutRequest } from './protocol.js';
-import type { RuleCache } from './rule-cache.js';
 import { createServer } from './server.js';
 import { openSocket, prepareSocket } from './socket-path.js';
 import { snapshot } from './status.js';
@@ -19,12 +18,10 @@ export interface ServiceConfig {
   socket: string;
   /** The TCP fast lane's port on 127.0.0.1, or null for the Unix socket only. */
   port: number | null;
-  cache: RuleCache;
+  /** Where decisions are made, and what status shows of the rules. */
+  evaluator: Evaluator;
   metrics: Metrics;
-  main: Main;
-  self: string;
   version: string;
-  budgetMs: number;
   /** How often the rules' files are checked; a change is in effect within two ticks and a build. */
   pollMs: number;
   env: Readonly<Record<string, string | undefined>>;
@@ -56,27 +53,20 @@ async function openLane(c: ServiceConfig, callout: (req: CalloutRequest) => Prom
 /** Serves until SIGTERM or SIGINT; resolves with the exit code. */
 export async function runService(c: ServiceConfig): Promise<number> {
   const startedAt = Date.now();
-  const service = new DecisionService({
-    main: c.main,
-    cache: c.cache,
-    metrics: c.metrics,
-    budgetMs: c.budgetMs,
-    self: c.self,
-  });
-  const callout = (req: CalloutRequest) => service.answer(req);
+  const callout = (req: CalloutRequest) => c.evaluator.answer(req);
   const server = createServer(
     {
       callout,
       metrics: () =>
         c.metrics.render({
-          generation: c.cache.generation,
+          generation: c.evaluator.generation,
           uptime: (Date.now() - startedAt) / 1000,
-          lastReloadOk: c.cache.lastError === null,
+          lastReloadOk: c.evaluator.lastError === null,
         }),
       status: () =>
         snapshot(
           { version: c.version, socket: c.socket, port: c.port, startedAt, now: Date.now() },
-          c.cache,
+          c.evaluator,
           c.metrics,
         ),
     },
@@ -84,7 +74,7 @@ export async function runService(c: ServiceConfig): Promise<number> {
     c.log,
   );
   // Before listening: a SIGHUP sent as soon as the socket answers must reload, not kill.
-  const onHup = () => c.cache.reloadAll();
+  const onHup = () => c.evaluator.reloadAll();
   process.on('SIGHUP', onHup);
   // The port first: a lane that cannot listen stops the start before the socket exists.
   const lane = c.port === null ? null : await openLane(c, callout);
@@ -109,11 +99,11 @@ export async function runService(c: ServiceConfig): Promise<number> {
   c.log(
     `tokenmap serve ${c.version}: listening on ${viaSystemd ? 'the socket systemd passed' : c.socket}` +
       (c.port === null ? '' : ` and 127.0.0.1:${c.port}`) +
-      `, rules generation ${c.cache.generation} (${c.cache.files().length} files watched)`,
+      `, rules generation ${c.evaluator.generation} (${c.evaluator.files().length} files watched)`,
   );
   let beatFailed = false;
   const tick = setInterval(() => {
-    c.cache.poll();
+    c.evaluator.poll();
     try {
       lane?.heartbeat.beat();
       beatFailed = false;
@@ -130,7 +120,7 @@ export async function runService(c: ServiceConfig): Promise<number> {
       c.log(`tokenmap serve: ${signal}, stopping`);
       lane?.heartbeat.remove();
       lane?.server.close();
-      server.close(() => resolve(0));
+      server.close(() => void c.evaluator.stop().then(() => resolve(0)));
       server.closeAllConnections();
       if (!viaSystemd)
         try {

@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { textFromBinary } from '../bytes.js';
 import { formatDuration } from '../duration.js';
 import type { Metrics } from './metrics.js';
-import type { RuleCache } from './rule-cache.js';
+import type { RulesView } from './rule-cache.js';
 
 export interface StatusSnapshot {
   version: string;
@@ -33,7 +33,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export function snapshot(
   o: { version: string; socket: string; port: number | null; startedAt: number; now: number },
-  cache: RuleCache,
+  cache: RulesView,
   metrics: Metrics,
 ): StatusSnapshot {
   const s = cache.served;
