@@ -4,7 +4,7 @@
 // the exit code follows the document's result.
 import t, { type Test } from 'tap';
 import fc from 'fast-check';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { arc7Env } from '../src/claims/arc7-env.js';
@@ -109,6 +109,17 @@ t.test('discovery: the step that found the token, and its file', async (t) => {
   writeFileSync(file, ATLAS_JWT + '\n', { mode: 0o600 });
   const viaFile = await explain(t, ['--config', CONFIG], { env: { BEARER_TOKEN_FILE: file } });
   t.same(viaFile.input, { kind: 'discovery', step: 'BEARER_TOKEN_FILE', path: file });
+  const loose = join(dir, 'bt-loose');
+  writeFileSync(loose, ATLAS_JWT, { mode: 0o600 });
+  chmodSync(loose, 0o666);
+  const unsafe = await explain(t, ['--config', CONFIG], { env: { BEARER_TOKEN_FILE: loose } });
+  t.same([unsafe.code, unsafe.input], ['TOKEN_UNSAFE', { kind: 'discovery', step: 'BEARER_TOKEN_FILE', path: loose }]);
+  const spaced = await explain(t, ['--config', CONFIG], { env: { BEARER_TOKEN: 'two words' } });
+  t.same(
+    [spaced.code, spaced.input],
+    ['TOKEN_INVALID', { kind: 'discovery', step: 'BEARER_TOKEN' }],
+    'a failed step too',
+  );
   const uid = process.geteuid?.() ?? 0;
   put(dir, `run/bt_u${uid}`, ATLAS_JWT);
   const xdg = await explain(t, ['--config', CONFIG], { env: { XDG_RUNTIME_DIR: join(dir, 'run') } });
@@ -294,4 +305,30 @@ t.test('property: many more of them through main() in process', async (t) => {
     { numRuns: 400, seed: 18 },
   );
   t.pass('one schema-valid document every time');
+});
+
+t.test('discovery reports each step it found the token at (the /tmp step with a uid of its own)', async (t) => {
+  const { discoverToken } = await import('../src/tokens/discover.js');
+  // A uid nobody has, so that /tmp/bt_u<uid> is this test's alone; the file is ours, so discovery warns.
+  const uid = 3_000_000_000 + (process.pid % 1_000_000);
+  const path = `/tmp/bt_u${uid}`;
+  writeFileSync(path, ATLAS_JWT, { mode: 0o600 });
+  t.teardown(() => rmSync(path, { force: true }));
+  const found = discoverToken({}, uid);
+  t.same([found.step, found.path, found.token], ['/tmp', path, ATLAS_JWT]);
+  t.match(found.warnings.join('\n'), /not owned by uid/);
+  t.same(discoverToken({ BEARER_TOKEN: ATLAS_JWT }, uid).step, 'BEARER_TOKEN', 'BEARER_TOKEN comes first');
+});
+
+t.test('the text view names the input too', async (t) => {
+  const arc6 = await runBin(['explain', '--config', ARC_CONFIG, '--arc-subject', ATLAS_SUBJECT]);
+  t.equal(arc6.code, 0);
+  t.match(arc6.stdout.toString(), /^input +ARC 6 subject \(%D\): <iss>\/<sub> only, no claims$/m);
+  t.match(arc6.stdout.toString(), /^ARC +atlasprd:atlas$/m);
+  const env = await runBin(['explain', '--config', ARC_CONFIG, '--from-env'], { env: arc7Env(ATLAS) });
+  t.match(env.stdout.toString(), /^input +BEARER_TOKEN_0_\* environment \(ARC 7\)$/m);
+  const stdin = await runBin(['explain', '--config', CONFIG, '--claims', '-'], { stdin: JSON.stringify(ATLAS) });
+  t.match(stdin.stdout.toString(), /^input +claims set on stdin$/m);
+  const bt = await runBin(['explain', '--config', CONFIG], { env: { BEARER_TOKEN: ATLAS_JWT } });
+  t.match(bt.stdout.toString(), /^input +WLCG Bearer Token Discovery: BEARER_TOKEN$/m);
 });

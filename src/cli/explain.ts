@@ -17,6 +17,7 @@ import { EXIT_NO, EXIT_OK, reportFailure } from './fail.js';
 import type { CliIo } from '../io/cli-io.js';
 import { chooseInput, readInput, type InputOptions, type InputSource } from './explain-input.js';
 import { explainDocument, type Known } from './explain-document.js';
+import { DiscoveryFailure } from '../tokens/discover.js';
 
 export interface ExplainOptions extends EvalOptions, InputOptions {
   json?: boolean;
@@ -140,6 +141,7 @@ export async function runExplain(
   } catch (e) {
     // Without --json an early failure is the stderr line alone; with it, stdout is still one document.
     if (!opts.json) throw e;
+    if (e instanceof DiscoveryFailure) known.source = { kind: 'discovery', step: e.step, path: e.path };
     decision = errorDecision(e);
     failure = e;
   }

@@ -57,6 +57,17 @@ function readTokenFile(path: string, euid: number, warnings: string[]): string |
   }
 }
 
+/** A failure at one discovery step (an unsafe or unreadable file, a value that is no token): which one. */
+export class DiscoveryFailure extends TokenmapError {
+  constructor(
+    e: TokenmapError,
+    readonly step: DiscoveryStep,
+    readonly path: string | undefined,
+  ) {
+    super(e.code, e.message, e.pos);
+  }
+}
+
 export function discoverToken(env: Readonly<Record<string, string | undefined>>, euid: number): Discovered {
   const warnings: string[] = [];
   const file = (path: string) => () => readTokenFile(path, euid, warnings);
@@ -72,16 +83,20 @@ export function discoverToken(env: Readonly<Record<string, string | undefined>>,
     ['/tmp', `/tmp/bt_u${euid}`, file(`/tmp/bt_u${euid}`)],
   ];
   for (const [step, path, read] of candidates) {
-    const value = read()?.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
-    if (!value) continue;
     const source =
       step === 'BEARER_TOKEN' ? step : step === 'BEARER_TOKEN_FILE' ? `${step} (${path})` : (path as string);
-    if (!B64TOKEN.test(value))
-      throw new TokenmapError(
-        'TOKEN_INVALID',
-        `the token found in ${source} is not a valid bearer token (RFC 6750 b64token; whitespace inside?)`,
-      );
-    return { token: value, source, step, path, warnings };
+    let value: string | undefined;
+    try {
+      value = read()?.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
+      if (value && !B64TOKEN.test(value))
+        throw new TokenmapError(
+          'TOKEN_INVALID',
+          `the token found in ${source} is not a valid bearer token (RFC 6750 b64token; whitespace inside?)`,
+        );
+    } catch (e) {
+      throw e instanceof TokenmapError ? new DiscoveryFailure(e, step, path) : e;
+    }
+    if (value) return { token: value, source, step, path, warnings };
   }
   throw new TokenmapError(
     'TOKEN_NOT_FOUND',
