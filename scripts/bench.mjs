@@ -395,5 +395,5 @@ osgLookups();
 decisions();
 rmSync(warm.dir, { recursive: true, force: true });
 const { inService, serviceMemory, warmPath } = await import('./bench-serve.mjs');
-await warmPath({ ROOT, BIN, spawnTimed, quick });
+warmPath({ ROOT, BIN, quick });
 await serviceMemory(await inService({ ROOT, BIN, quick }), { quick });
