@@ -3,7 +3,8 @@
 // cold path within its bound (also with a full accept queue, where a connect would hang), malformed and
 // oversized requests are refused on their own connection, 1,000 concurrent clients.
 import t, { type Test } from 'tap';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { arc7Env } from './helpers/ce-env.js';
@@ -65,6 +66,24 @@ t.test('the lane answers; status and metrics show it', async (t) => {
   t.match(text.stdout.toString(), new RegExp(`and 127\\.0\\.0\\.1:${svc.port} \\(the fast lane\\)`));
   t.match(svc.log(), `listening on ${svc.socket} and 127.0.0.1:${svc.port}`);
   t.ok(existsSync(`${svc.socket}.alive`), 'the liveness file is next to the socket');
+});
+
+t.test('the liveness file is readable by every client whatever the service umask', async (t) => {
+  const config = site();
+  const dir = scratch();
+  const socket = join(dir, 'tokenmap.sock');
+  const port = 600 + Math.floor(Math.random() * 424);
+  // As the systemd unit runs it (UMask=0027), and stricter.
+  const child = spawn(
+    '/bin/sh',
+    ['-c', 'umask 077 && exec "$@"', '-', BIN, 'serve', '--config', config, '--socket', socket, '--port', String(port)],
+    { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: 'ignore' },
+  );
+  t.teardown(() => void child.kill('SIGTERM'));
+  const start = Date.now();
+  while (!existsSync(`${socket}.alive`) && child.exitCode === null && Date.now() - start < 10_000) await sleep(50);
+  if (child.exitCode !== null) return void t.comment('the random port was taken: not checked this time');
+  t.equal(statSync(`${socket}.alive`).mode & 0o777, 0o644);
 });
 
 t.test('a port that is not privileged is never contacted', async (t) => {

@@ -8,7 +8,7 @@
  * The file says nothing about trust (the privileged port does); it lives in the socket's directory,
  * which only root or the service user can write (socket-path.ts).
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { systemErrorText, TokenmapError } from '../errors.js';
 
 /** How old a beat the client still trusts (bin/tokenmap-callout has the same number). */
@@ -25,11 +25,15 @@ export class Heartbeat {
     this.path = heartbeatPath(socket);
   }
 
-  /** Rename over the old one: a reader sees a whole number or none. */
+  /**
+   * Rename over the old one: a reader sees a whole number or none. Readable by every client (condor,
+   * root for A-REX) whatever the service's umask (the systemd unit sets 0027).
+   */
   beat(): void {
     const tmp = `${this.path}.${process.pid}`;
     try {
-      writeFileSync(tmp, `${this.now()}\n`, { mode: 0o644 });
+      writeFileSync(tmp, `${this.now()}\n`);
+      chmodSync(tmp, 0o644);
       renameSync(tmp, this.path);
     } catch (e) {
       throw new TokenmapError('LANE_PORT', `the lane's liveness file cannot be written (${systemErrorText(e)})`, {
