@@ -24,6 +24,22 @@ t.test('a -c directory with no *.ini, and sources that hold no rule', async (t) 
       await runBin([cmd, '-c', empty], { stdin: JSON.stringify(PAYLOAD), env: htcondorEnv(PAYLOAD) }),
       /no \*\.ini policy file in this directory/,
     );
+  // Even beside a source that holds rules: a directory the admin filled with *.conf files is a mistake.
+  const good = put(scratch(), 'good.ini', POLICY);
+  for (const cmd of ['htcondor-plugin', 'arc-plugin'])
+    fails(
+      t,
+      await runBin([cmd, '-c', good, '-c', empty], { stdin: JSON.stringify(PAYLOAD), env: htcondorEnv(PAYLOAD) }),
+      new RegExp(`^tokenmap: ${empty}: no \\*\\.ini policy file in this directory`),
+    );
+  // The dry run shows what these rules do instead: a note, and the decision of the rules that are there.
+  const dry = await runBin(['explain', '-c', empty, '--claims', '-'], { stdin: JSON.stringify(PAYLOAD) });
+  t.equal(dry.code, 1, 'explain: declined, no rule maps');
+  t.match(dry.stdout.toString(), `  - ${empty}: no *.ini policy file in this directory: it holds no rule\n`);
+  t.equal(dry.stderr.toString(), '');
+  const both = await runBin(['explain', '-c', good, '-c', empty, '--claims', '-'], { stdin: JSON.stringify(PAYLOAD) });
+  t.equal(both.code, 0, 'explain: the rules that exist still decide');
+  t.match(both.stdout.toString(), `${empty}: no *.ini policy file`);
   const dir = scratch({ condor_mapfile: '# nothing yet\n', 'p.ini': '[logger]\nlevel = INFO\n' });
   const config = put(dir, 'tokenmap.ini', '[rules]\nsource[] = mapfile:condor_mapfile\nsource[] = policy:p.ini\n');
   fails(

@@ -22,7 +22,7 @@ import { methodTable } from '../mapfile/lookup.js';
 import { loadMapSource, type MapSource } from '../mapfile/map-source.js';
 import type { AudiencePolicy } from '../policy/audience.js';
 import { compilePolicies, type CompiledPolicies } from '../policy/compile.js';
-import { readPolicyFiles } from '../policy/load.js';
+import { EMPTY_POLICY_DIR, readPolicyFiles } from '../policy/load.js';
 import type { PolicyFile } from '../policy/parse.js';
 import type { PoolDef } from '../accounts/pool-def.js';
 import { identityPolicy, type IdentityPolicy } from './identity.js';
@@ -64,6 +64,8 @@ export interface RuleSet {
    * every directory listed (@include and policy directories: a file dropped into one changes the rules).
    */
   readonly files: readonly string[];
+  /** Policy directories holding no `*.ini` file: a note for a dry run, no decision for a callout. */
+  readonly emptyPolicyDirs: readonly string[];
   /** Where the rules came from, for messages: the configuration file, or the flags' paths. */
   readonly origin: string;
   /** Pool accounts by pool name (the configuration's and the policy files'). */
@@ -93,6 +95,7 @@ export type RuleSetInput =
 interface Loader {
   readonly notes: string[];
   readonly files: string[];
+  readonly emptyPolicyDirs: string[];
   mapfile(path: string, opts: { hashKeys: boolean; excludeRegexp?: string }): RuleSource;
   policyFiles(path: string): PolicyFile[];
 }
@@ -100,9 +103,11 @@ interface Loader {
 function loader(reader: FileReader): Loader {
   const notes: string[] = [];
   const files: string[] = [];
+  const emptyPolicyDirs: string[] = [];
   return {
     notes,
     files,
+    emptyPolicyDirs,
     mapfile(path, opts) {
       const map = loadMapSource(path, reader, opts);
       for (const i of map.issues) notes.push(`${formatPos(i.pos)}: ${i.message}`);
@@ -110,7 +115,7 @@ function loader(reader: FileReader): Loader {
       return { kind: 'mapfile', label: path, map };
     },
     policyFiles(path) {
-      const parsed = readPolicyFiles(path, reader, notes);
+      const parsed = readPolicyFiles(path, reader, notes, emptyPolicyDirs);
       files.push(...(parsed.length === 1 && parsed[0]?.file === path ? [] : [path]), ...parsed.map((f) => f.file));
       return parsed;
     },
@@ -156,6 +161,10 @@ export function buildRuleSet(input: RuleSetInput, reader: FileReader): RuleSet {
 
 /** A callout's rules must hold a rule: otherwise every token would be declined (no decision, exit 2). */
 export function requireRules(rules: RuleSet): void {
+  const [empty] = rules.emptyPolicyDirs;
+  // A policy directory with no *.ini file is a mistake (*.conf names, a wrong path) that would decline
+  // every token it was meant for: no decision rather than a silent decline.
+  if (empty !== undefined) throw new TokenmapError('NO_RULES', EMPTY_POLICY_DIR, { file: empty, line: 0 });
   if (!holdsRules(rules))
     throw new TokenmapError(
       'NO_RULES',
@@ -205,6 +214,7 @@ function fromFlags(input: Extract<RuleSetInput, { flags: unknown }>, reader: Fil
     }),
     notes: Object.freeze(load.notes),
     files: Object.freeze(load.files),
+    emptyPolicyDirs: Object.freeze(load.emptyPolicyDirs),
     origin: input.flags.map((f) => f.path).join(', '),
     pools: collectPools([], allPolicyFiles, identity),
     banFiles: [],
@@ -276,6 +286,7 @@ function fromConfig(input: Extract<RuleSetInput, { config: unknown }>, reader: F
     settings: Object.freeze({ ...c.settings, deadline: input.deadline ?? c.settings.deadline }),
     notes: Object.freeze(load.notes),
     files: Object.freeze(load.files),
+    emptyPolicyDirs: Object.freeze(load.emptyPolicyDirs),
     origin: c.file,
     pools: collectPools(c.pools, policyFiles, identity),
     banFiles: Object.freeze([...c.banFiles]),

@@ -9,8 +9,14 @@ import type { FileReader } from '../io/reader.js';
 import { readText } from '../io/read-text.js';
 import { parsePolicy, type PolicyFile } from './parse.js';
 
-/** The parsed files of one policy path (a file or a directory), in order. */
-export function readPolicyFiles(path: string, reader: FileReader, notes: string[]): PolicyFile[] {
+export const EMPTY_POLICY_DIR = 'no *.ini policy file in this directory: it holds no rule';
+
+/**
+ * The parsed files of one policy path (a file or a directory), in order. A directory with no `*.ini` file
+ * is no error here: it is a note, and `empty` records it, so a dry run shows what the rules would do while
+ * a callout refuses to decide on it (requireRules).
+ */
+export function readPolicyFiles(path: string, reader: FileReader, notes: string[], empty: string[]): PolicyFile[] {
   const bin = binaryFromText(path);
   const files =
     reader.kind(bin) === 'dir'
@@ -20,11 +26,11 @@ export function readPolicyFiles(path: string, reader: FileReader, notes: string[
           .sort()
           .map((n) => (path.endsWith('/') ? path : path + '/') + textFromBinary(n))
       : [path];
-  if (files.length === 0)
-    throw new TokenmapError('NO_RULES', 'no *.ini policy file in this directory: it holds no rule', {
-      file: path,
-      line: 0,
-    });
+  if (files.length === 0) {
+    notes.push(`${path}: ${EMPTY_POLICY_DIR}`);
+    empty.push(path);
+    return [];
+  }
   const parsed: PolicyFile[] = files.map((f) =>
     parsePolicy(readText(reader, f, 'policy file', 'POLICY_UNREADABLE'), f),
   );
