@@ -68,9 +68,9 @@ t.test('the lane answers; status and metrics show it', async (t) => {
   t.ok(existsSync(`${svc.socket}.alive`), 'the liveness file is next to the socket');
 });
 
-t.test('the liveness file is readable by every client whatever the service umask', async (t) => {
+t.test('the liveness file and a socket directory the service made are readable whatever its umask', async (t) => {
   const config = site();
-  const dir = scratch();
+  const dir = join(scratch(), 'run'); // made by the service itself
   const socket = join(dir, 'tokenmap.sock');
   const port = 600 + Math.floor(Math.random() * 424);
   // As the systemd unit runs it (UMask=0027), and stricter.
@@ -84,6 +84,7 @@ t.test('the liveness file is readable by every client whatever the service umask
   while (!existsSync(`${socket}.alive`) && child.exitCode === null && Date.now() - start < 10_000) await sleep(50);
   if (child.exitCode !== null) return void t.comment('the random port was taken: not checked this time');
   t.equal(statSync(`${socket}.alive`).mode & 0o777, 0o644);
+  t.equal(statSync(dir).mode & 0o777, 0o755, 'and the socket directory it made is 0755');
 });
 
 t.test('a port that is not privileged is never contacted', async (t) => {

@@ -44,6 +44,8 @@ export async function prepareSocket(path: string): Promise<void> {
   const dir = dirname(path);
   try {
     mkdirSync(dir, { mode: 0o755 });
+    // Clients (condor, root for A-REX) must reach the socket whatever the service's umask.
+    chmodSync(dir, 0o755);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') checkSocketDir(dir);
   }
