@@ -4,13 +4,14 @@
 // oversized requests are refused on their own connection, 1,000 concurrent clients.
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
+import fc from 'fast-check';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { arc7Env } from './helpers/ce-env.js';
 import { put, scratch } from './helpers/files.js';
 import { BIN, ROOT, runBin } from './helpers/run.js';
-import { CALLOUT, metric, runCallout, startService, status, type Service } from './helpers/service.js';
+import { CALLOUT, eventually, metric, runCallout, startService, status, type Service } from './helpers/service.js';
 
 t.setTimeout(600_000); // 1,000 client processes on a shared 2-core machine
 
@@ -141,6 +142,134 @@ t.test('where any user may bind any port (a rootless container), the lane is ref
   t.equal(await served(svc.socket), 1, 'answered through the Unix socket');
 });
 
+/** A listener of root's own on a privileged port, as another root service could hold one: counts contacts. */
+async function privilegedRogue(t: Test): Promise<{ port: number; contacts: () => number }> {
+  let contacted = 0;
+  const rogue = createServer((s) => {
+    contacted++;
+    s.end('T 0 8 0\nmallory\n.');
+  });
+  t.teardown(() => void rogue.close());
+  for (;;) {
+    const port = 600 + Math.floor(Math.random() * 424);
+    const ok = await new Promise<boolean>((resolve) => {
+      rogue.once('error', () => resolve(false));
+      rogue.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) return { port, contacts: () => contacted };
+  }
+}
+
+// What /proc/sys/net/ipv4/ip_unprivileged_port_start holds for the client: null = cannot be read (hidden,
+// as under ProcSubset=pid, or a kernel before 4.11). Put in place in a mount namespace of the client's own.
+const procSysAs = (content: string | null) =>
+  content === null
+    ? 'mount -t tmpfs none /proc/sys'
+    : `printf %s "$UPS" > "$UPS_FILE" && mount --bind "$UPS_FILE" /proc/sys/net/ipv4/ip_unprivileged_port_start`;
+
+t.test('the lane is taken only where the port is known to be privileged (property)', { skip: noNetns }, async (t) => {
+  const config = site();
+  const svc = await withLane(t, config);
+  const rogue = await privilegedRogue(t);
+  const upsFile = join(scratch(), 'ups');
+  const valid = fc.integer({ min: 0, max: 65536 }).map((n) => `${n}\n`);
+  const garbage = fc.oneof(
+    fc.constant(''),
+    fc.constant('\n'),
+    fc.string({ unit: fc.constantFrom('1', '0', ' ', '-', 'x', '\n', '\t', '9'), maxLength: 8 }),
+    fc.integer({ min: 0, max: 65536 }).map((n) => ` ${n}\n`),
+    fc.integer({ min: 100000, max: 9999999 }).map(String),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(valid, garbage, fc.constant(null)), async (content) => {
+      const before = rogue.contacts();
+      const r = await runBin(
+        [
+          '-m',
+          '/bin/sh',
+          '-c',
+          `${procSysAs(content)} && exec "$@"`,
+          '-',
+          CALLOUT,
+          '--socket',
+          svc.socket,
+          '--port',
+          String(rogue.port),
+          'htcondor-plugin',
+          '--config',
+          config,
+        ],
+        { via: unshare, stdin: PAYLOAD, env: { UPS: content ?? '', UPS_FILE: upsFile } },
+      );
+      const start = content !== null && /^[0-9]{1,5}\n?$/.test(content) ? Number(content) : null;
+      const lane = start !== null && rogue.port < start;
+      t.equal(r.code, 0);
+      t.equal(r.stdout.toString(), lane ? 'mallory\n' : 'alice\n', `content ${JSON.stringify(content)}`);
+      t.equal(rogue.contacts() - before, lane ? 1 : 0, 'the port is contacted only when known to be privileged');
+      if (content === null) t.match(r.stderr, /ip_unprivileged_port_start cannot be read/);
+      return true;
+    }),
+    { numRuns: 25, examples: [[null], ['1024\n'], ['0\n'], [''], ['1024 \n']] },
+  );
+});
+
+t.test(
+  'a service that cannot read ip_unprivileged_port_start opens no lane, and keeps its socket',
+  { skip: noNetns },
+  async (t) => {
+    const config = site();
+    const s = await startService(['--config', config], {
+      lane: true,
+      wrap: [unshare, '-m', '/bin/sh', '-c', `${procSysAs(null)} && exec "$@"`, '-'],
+    });
+    t.teardown(() => s.stop());
+    const lines = s
+      .log()
+      .split('\n')
+      .filter((l) => /fast lane/.test(l));
+    t.equal(lines.length, 1, 'one line says so');
+    t.match(
+      lines[0],
+      /^tokenmap serve: not opening the fast lane 127\.0\.0\.1:\d+: .*ip_unprivileged_port_start cannot be read/,
+    );
+    t.equal((await status(s.socket)).port, null, 'status shows no lane');
+    t.notOk(existsSync(`${s.socket}.alive`), 'no liveness beat: clients do not try the port');
+    const refused = await new Promise<boolean>((resolve) => {
+      const c = createConnection({ host: '127.0.0.1', port: s.port as number });
+      c.on('connect', () => (c.destroy(), resolve(false)));
+      c.on('error', () => resolve(true));
+    });
+    t.ok(refused, 'nothing listens on the port');
+    const r = await condor(s, config);
+    t.equal(r.stdout.toString(), 'alice\n');
+    t.equal(await served(s.socket), 1, 'answered by the service over its socket');
+  },
+);
+
+t.test('a stdout that cannot be written is exit 2 on both lanes, as in the cold path', async (t) => {
+  const config = site();
+  const svc = await withLane(t, config);
+  const full = (...via: string[]) =>
+    runBin(['--norc', '-c', 'exec "$@" > /dev/full', '-', ...via, 'htcondor-plugin', '--config', config], {
+      via: '/bin/bash',
+      stdin: PAYLOAD,
+    });
+  const [lane, unix, cold] = await Promise.all([
+    full(CALLOUT, '--socket', svc.socket, '--port', String(svc.port)),
+    full(CALLOUT, '--socket', svc.socket),
+    full('/usr/bin/env', '-u', 'NODE_OPTIONS', BIN),
+  ]);
+  t.equal(cold.code, 2, 'the cold path');
+  for (const [name, r] of [
+    ['fast lane', lane],
+    ['Unix socket', unix],
+  ] as const) {
+    t.equal(r.code, 2, `${name}: exit 2`);
+    t.equal(r.stderr, 'tokenmap-callout: cannot write to stdout; nothing was delivered\n', `${name}: one line`);
+  }
+  t.equal(await served(svc.socket), 2, 'both were answered by the service (the write failed, not the lane)');
+});
+
 t.test('no service on the port: the cold path, silently', async (t) => {
   const config = site();
   const dir = scratch();
@@ -219,6 +348,15 @@ t.test('a stopped service with a full accept queue: no connect is attempted, no 
   t.ok(r.ms < 15_000, `answered in ${r.ms} ms, not after SYN retries`);
 });
 
+/** python3 -c EXECVE ENVP_JSON PROGRAM ARG...: exec PROGRAM with exactly that envp, duplicates and all. */
+const EXECVE = `
+import ctypes, json, os, sys
+env = json.loads(sys.argv[1]); argv = sys.argv[2:]
+arr = lambda xs: (ctypes.c_char_p * (len(xs) + 1))(*[os.fsencode(x) for x in xs], None)
+ctypes.CDLL(None, use_errno=True).execve(os.fsencode(argv[0]), arr(argv), arr(env))
+sys.exit(127)
+`;
+
 t.test('duplicate environment names: the one bash keeps, as in the cold path', async (t) => {
   const config = join(ROOT, 'mapfiles/tokenmap.ini');
   const svc = await withLane(t, config);
@@ -231,13 +369,21 @@ t.test('duplicate environment names: the one bash keeps, as in the cold path', a
     'BEARER_TOKEN_0_CLAIM_wlcg.groups_1=/nobody',
   ];
   const args = ['arc-plugin', '--config', config];
-  const run = (via: string[]) =>
-    runBin(['-i', 'PATH=/usr/bin:/bin', ...env, ...dup, ...via, ...args], { via: '/usr/bin/env', stdin: 'open' });
+  // env(1) and a spawn's env object both keep one of each name: a raw execve with the array is needed.
+  const envp = JSON.stringify(['PATH=/usr/bin:/bin', ...env, ...dup]);
+  const exec = (argv: string[]) => runBin(['-c', EXECVE, envp, ...argv], { via: '/usr/bin/python3', stdin: 'open' });
+  const seen = (await exec(['/bin/cat', '/proc/self/environ'])).stdout.toString('latin1').split('\0');
+  for (const d of dup) {
+    const name = d.slice(0, d.indexOf('=') + 1);
+    t.equal(seen.filter((e) => e.startsWith(name)).length, 2, `${name.slice(0, -1)} really twice in the environment`);
+  }
+  const run = (via: string[]) => exec([...via, ...args]);
   const [lane, unix, cold] = await Promise.all([
     run([CALLOUT, '--socket', svc.socket, '--port', String(svc.port)]),
     run([CALLOUT, '--socket', svc.socket]),
     run([BIN]),
   ]);
+  t.equal(lane.stderr, '', 'the fast lane answered (no note, no fallback)');
   for (const [name, r] of [
     ['fast lane', lane],
     ['Unix socket', unix],
@@ -281,6 +427,103 @@ t.test('malformed, oversized and slow requests are refused on their own connecti
   t.equal(r.stderr, '');
   t.equal(await metric(svc.socket, 'tokenmap_requests_refused_total{status="400"}'), 4);
   t.equal(await metric(svc.socket, 'tokenmap_requests_refused_total{status="413"}'), 1);
+});
+
+// An unprivileged local user's attack on the lane: connections that trickle a byte every 200 ms (an idle
+// timer would never fire), and connections that each send almost 1 MiB and then trickle (memory).
+const ATTACK = `
+const net = require('node:net');
+const [port, trickle, big] = process.argv.slice(1).map(Number);
+const lives = [];
+const mib = Buffer.alloc((1 << 20) - 64, 0x61);
+for (let i = 0; i < trickle + big; i++) {
+  const at = Date.now();
+  let beat;
+  const s = net.createConnection({ host: '127.0.0.1', port }, () => {
+    s.write('tokenmap-callout/1\\0');
+    if (i < big) s.write(mib);
+    beat = setInterval(() => s.write('a'), 200);
+  });
+  s.on('error', () => {});
+  s.on('close', () => (clearInterval(beat), lives.push(Date.now() - at)));
+}
+setTimeout(() => {
+  console.log(JSON.stringify({ closed: lives.length, longest: Math.max(0, ...lives), atOnce: lives.filter((l) => l < 500).length }));
+  process.exit(0);
+}, 9000);
+`;
+
+const rss = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
+
+t.test('trickling and bulky connections from an unprivileged user: bounded, and callouts still answered', async (t) => {
+  const config = site();
+  const svc = await withLane(t, config);
+  await condor(svc, config); // warm
+  const pid = svc.child.pid as number;
+  const before = rss(pid);
+  const trickle = 300;
+  const big = 300; // 300 MiB sent: held whole before the budget (measured: 340 MiB more), now 32 MiB
+  const attack = runBin(
+    [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      '/usr/bin/env',
+      '-u',
+      'NODE_OPTIONS',
+      process.execPath,
+      '-e',
+      ATTACK,
+      String(svc.port),
+      String(trickle),
+      String(big),
+    ],
+    { via: '/usr/bin/setpriv', cwd: '/', killAfterMs: 30_000 },
+  );
+  let peak = 0;
+  for (let i = 0; i < 25; i++, await sleep(100)) peak = Math.max(peak, rss(pid));
+  const during = await condor(svc, config);
+  t.equal(during.code, 0, 'during the attack: mapped');
+  t.equal(during.stdout.toString(), 'alice\n', 'by the lane or by the cold path');
+  t.ok(during.ms < 8000, `in ${during.ms} ms: no hang`);
+  t.comment(`during the attack: ${JSON.stringify(during.stderr) || 'the lane'}, ${during.ms} ms`);
+  t.ok(
+    peak - before < 128 << 20,
+    `service memory grew by ${((peak - before) / 2 ** 20).toFixed(1)} MiB (budget 32 MiB, plus reads not yet collected)`,
+  );
+  const result = await attack;
+  t.equal(result.code, 0, result.stderr);
+  const seen = JSON.parse(result.stdout.toString()) as { closed: number; longest: number; atOnce: number };
+  t.equal(seen.closed, trickle + big, 'every attacking connection was closed by the service');
+  t.ok(seen.longest < 8000, `the longest lived ${seen.longest} ms: a deadline from accept, not an idle timer`);
+  t.comment(`${seen.atOnce} of ${trickle + big} closed within 0.5 s of their start (the cap, the budget)`);
+  const after = await condor(svc, config);
+  t.equal(after.stdout.toString(), 'alice\n');
+  t.equal(after.stderr, '', 'after the attack: the lane again');
+  t.ok((await metric(svc.socket, 'tokenmap_requests_refused_total{status="408"}')) > 0, 'timed out: 408');
+  t.ok((await metric(svc.socket, 'tokenmap_requests_refused_total{status="503"}')) > 0, 'over the budget: 503');
+});
+
+t.test("connections beyond the lane's 256 are closed at once; the ones held end at the deadline", async (t) => {
+  const config = site();
+  const svc = await withLane(t, config);
+  const held: Socket[] = [];
+  t.teardown(() => held.forEach((s) => s.destroy()));
+  let closed = 0;
+  for (let i = 0; i < 300; i++) {
+    const s = createConnection({ host: '127.0.0.1', port: svc.port }, () => s.write('tokenmap-callout/1\0'));
+    s.on('error', () => {});
+    s.on('close', () => closed++);
+    s.resume(); // read what the service sends (its 408 frame), so that its close is seen
+    held.push(s);
+  }
+  await sleep(2000); // well within the 5 s deadline of the ones accepted
+  t.ok(closed >= 300 - 256, `${closed} of 300 closed at once`);
+  t.ok(closed <= 300 - 256 + 10, 'the ones within the cap are held');
+  const r = await condor(svc, config);
+  t.equal(r.stdout.toString(), 'alice\n', 'a callout meanwhile: the cold path, or the lane');
+  await eventually(async () => closed === 300, 6000);
+  t.pass('all closed by the deadline');
 });
 
 t.test('the service will not open a lane anyone could have bound, or one that is taken', async (t) => {

@@ -3,27 +3,32 @@
  * process with CAP_NET_BIND_SERVICE can bind a port below /proc/sys/net/ipv4/ip_unprivileged_port_start
  * (1024 unless changed; rootless containers set it to 0): a service of the site's own, never another
  * local user's process. bin/tokenmap-callout makes the same check before it connects; the service
- * refuses to start where the check would fail, so that the site learns it at once.
+ * refuses to start where the check would fail, so that the site learns it at once, and opens no lane
+ * where the value cannot be read (nor does the client take one).
  */
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { systemErrorText, TokenmapError } from '../errors.js';
 
 export const UNPRIVILEGED_PORT_START = '/proc/sys/net/ipv4/ip_unprivileged_port_start';
-/** Kernels before 4.11 have no such file: there the limit is fixed at 1024. */
-const CLASSIC_LIMIT = 1024;
 /** The kernel caps it at net.core.somaxconn (4096 on EL9): a stopped service lets this many wait. */
 const BACKLOG = 4096;
 
-export function unprivilegedPortStart(read: (path: string) => string = (p) => readFileSync(p, 'latin1')): number {
+/**
+ * The value, or null when it cannot be read (a hidden /proc/sys, a kernel before 4.11): never assumed,
+ * since the real value may be 0, where anyone can bind any port. The client takes no lane then either.
+ */
+export function unprivilegedPortStart(
+  read: (path: string) => string = (p) => readFileSync(p, 'latin1'),
+): { start: number } | { unreadable: string } {
   let text;
   try {
     text = read(UNPRIVILEGED_PORT_START);
-  } catch {
-    return CLASSIC_LIMIT;
+  } catch (e) {
+    return { unreadable: systemErrorText(e) };
   }
   const n = Number(text.trim());
-  return Number.isInteger(n) && n >= 0 ? n : 0;
+  return { start: Number.isInteger(n) && n >= 0 ? n : 0 };
 }
 
 /** A port from --port or $TOKENMAP_PORT ([serve] port is checked by the configuration's schema). */

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { Evaluator } from './evaluator.js';
 import { Heartbeat } from './heartbeat.js';
 import { createLane } from './lane.js';
-import { checkPrivileged, listenLane, unprivilegedPortStart } from './lane-port.js';
+import { checkPrivileged, listenLane, UNPRIVILEGED_PORT_START, unprivilegedPortStart } from './lane-port.js';
 import type { Metrics } from './metrics.js';
 import type { CalloutRequest } from './protocol.js';
 import { createServer } from './server.js';
@@ -41,10 +41,19 @@ function listen(server: Server, target: { fd: number } | { path: string; backlog
   });
 }
 
-/** The TCP fast lane beside the socket. */
+/** The TCP fast lane beside the socket, or null where no port can be known to be privileged. */
 async function openLane(c: ServiceConfig, callout: (req: CalloutRequest) => Promise<Buffer>) {
   const port = c.port as number;
-  checkPrivileged(port, unprivilegedPortStart());
+  const limit = unprivilegedPortStart();
+  if ('unreadable' in limit) {
+    // The client takes no lane then either: the Unix socket serves every callout.
+    c.log(
+      `tokenmap serve: not opening the fast lane 127.0.0.1:${port}: ${UNPRIVILEGED_PORT_START} cannot be read ` +
+        `(${limit.unreadable}), so the port cannot be known to be privileged (systemd: ProcSubset=all)`,
+    );
+    return null;
+  }
+  checkPrivileged(port, limit.start);
   const server = createLane(callout, c.metrics, c.log);
   await listenLane(server, port);
   return { server, heartbeat: new Heartbeat(c.socket, Date.now) };
@@ -64,11 +73,7 @@ export async function runService(c: ServiceConfig): Promise<number> {
           lastReloadOk: c.evaluator.lastError === null,
         }),
       status: () =>
-        snapshot(
-          { version: c.version, socket: c.socket, port: c.port, startedAt, now: Date.now() },
-          c.evaluator,
-          c.metrics,
-        ),
+        snapshot({ version: c.version, socket: c.socket, port, startedAt, now: Date.now() }, c.evaluator, c.metrics),
     },
     c.metrics,
     c.log,
@@ -78,6 +83,7 @@ export async function runService(c: ServiceConfig): Promise<number> {
   process.on('SIGHUP', onHup);
   // The port first: a lane that cannot listen stops the start before the socket exists.
   const lane = c.port === null ? null : await openLane(c, callout);
+  const port = lane === null ? null : c.port;
   const viaSystemd = activated(c.env);
   try {
     if (viaSystemd) await listen(server, { fd: 3 });
@@ -98,7 +104,7 @@ export async function runService(c: ServiceConfig): Promise<number> {
   }
   c.log(
     `tokenmap serve ${c.version}: listening on ${viaSystemd ? 'the socket systemd passed' : c.socket}` +
-      (c.port === null ? '' : ` and 127.0.0.1:${c.port}`) +
+      (port === null ? '' : ` and 127.0.0.1:${port}`) +
       `, rules generation ${c.evaluator.generation} (${c.evaluator.files().length} files watched)`,
   );
   let beatFailed = false;

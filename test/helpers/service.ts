@@ -26,13 +26,15 @@ export interface StartOptions {
   socket?: string;
   /** Also listen on a privileged port of 127.0.0.1 (the fast lane), picked at random in 600-1023. */
   lane?: boolean;
+  /** A command the service is started through (`exec "$@"` at its end), e.g. a umask or a mount namespace. */
+  wrap?: string[];
 }
 
 export async function startService(args: string[], o: StartOptions = {}): Promise<Service> {
   for (let attempt = 0; ; attempt++) {
     const port = o.lane ? 600 + Math.floor(Math.random() * 424) : undefined;
     try {
-      return await startOn(args, o.socket, port);
+      return await startOn(args, o.socket, port, o.wrap ?? []);
     } catch (e) {
       // Another test (or helper) holds that port: pick another one.
       if (!(port && /is taken by another process/.test(String(e)) && attempt < 20)) throw e;
@@ -40,10 +42,17 @@ export async function startService(args: string[], o: StartOptions = {}): Promis
   }
 }
 
-async function startOn(args: string[], socket: string | undefined, port: number | undefined): Promise<Service> {
+async function startOn(
+  args: string[],
+  socket: string | undefined,
+  port: number | undefined,
+  wrap: string[],
+): Promise<Service> {
   const path = socket ?? join(mkdtempSync(join(tmpdir(), 'tokenmap-serve-')), 'tokenmap.sock');
   const lane = port === undefined ? [] : ['--port', String(port)];
-  const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', BIN, 'serve', '--socket', path, ...lane, ...args], {
+  const command = ['/usr/bin/env', '-u', 'NODE_OPTIONS', BIN, 'serve', '--socket', path, ...lane, ...args];
+  const [file, ...rest] = [...wrap, ...command] as [string, ...string[]];
+  const child = spawn(file, rest, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
