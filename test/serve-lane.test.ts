@@ -11,7 +11,16 @@ import { join } from 'node:path';
 import { arc7Env } from './helpers/ce-env.js';
 import { put, scratch } from './helpers/files.js';
 import { BIN, ROOT, runBin } from './helpers/run.js';
-import { CALLOUT, eventually, metric, runCallout, startService, status, type Service } from './helpers/service.js';
+import {
+  CALLOUT,
+  eventually,
+  manyCallouts,
+  metric,
+  runCallout,
+  startService,
+  status,
+  type Service,
+} from './helpers/service.js';
 
 t.setTimeout(600_000); // 1,000 client processes on a shared 2-core machine
 
@@ -552,28 +561,12 @@ t.test('the service will not open a lane anyone could have bound, or one that is
 t.test('1,000 concurrent clients through the lane: every one right', async (t) => {
   const config = site();
   const svc = await withLane(t, config);
-  const out = scratch();
-  const payload = put(out, 'payload.json', PAYLOAD);
-  // Started by one bash in waves of 100 at once (a fork of this process per client is far slower than
-  // the clients, and 1,000 at once would starve the other test files).
-  const script =
-    `for w in $(seq 0 9); do for i in $(seq $((w * 100 + 1)) $((w * 100 + 100))); do ` +
-    `(${JSON.stringify(CALLOUT)} --socket ${JSON.stringify(svc.socket)} --port ${svc.port} htcondor-plugin ` +
-    `--config ${JSON.stringify(config)} < ${JSON.stringify(payload)} > "${out}/$i.out" 2> "${out}/$i.err"; ` +
-    `echo $? > "${out}/$i.rc") & done; wait; done`;
-  const t0 = Date.now();
-  const run = await runBin(['-c', script], {
-    via: '/bin/bash',
-    env: { TOKENMAP_CALLOUT_TIMEOUT: '60' },
-    killAfterMs: 300_000,
-  });
-  t.equal(run.code, 0);
-  t.comment(`1,000 client processes in ${Date.now() - t0} ms`);
-  const results = Array.from({ length: 1000 }, (_, i) => ({
-    rc: readFileSync(join(out, `${i + 1}.rc`), 'utf8'),
-    out: readFileSync(join(out, `${i + 1}.out`), 'utf8'),
-    err: readFileSync(join(out, `${i + 1}.err`), 'utf8'),
-  }));
+  const { code, ms, results } = await manyCallouts(
+    ['--socket', svc.socket, '--port', String(svc.port), 'htcondor-plugin', '--config', config],
+    PAYLOAD,
+  );
+  t.equal(code, 0);
+  t.comment(`1,000 client processes in ${ms} ms`);
   t.equal(results.filter((r) => r.rc === '0\n' && r.out === 'alice\n').length, 1000, 'all right');
   const fellBack = results.filter((r) => r.err !== '').length;
   t.comment(`${fellBack} of 1,000 fell back to the cold path`);

@@ -7,6 +7,18 @@ import { BIN, ROOT, runBin } from './helpers/run.js';
 
 const CONFIG = join(ROOT, 'mapfiles/tokenmap.ini');
 
+/** The shipped configuration written to a scratch directory (its rule paths made absolute), edited. */
+const movedConfig = (edit: (text: string) => string = (x) => x) =>
+  put(
+    scratch(),
+    'tokenmap.ini',
+    edit(
+      readFileSync(CONFIG, 'utf8')
+        .replace('source[] = mapfile:condor_mapfile', `source[] = mapfile:${ROOT}mapfiles/condor_mapfile`)
+        .replace('policy[] = policies.d/', `policy[] = ${ROOT}mapfiles/policies.d/`),
+    ),
+  );
+
 t.test('htcondor-ce: map lines that hand the policy issuers over, and the plugin knobs', async (t) => {
   const r = await runBin(['snippet', 'htcondor-ce', '--config', CONFIG]);
   t.equal(r.code, 0);
@@ -49,15 +61,7 @@ t.test('htcondor-ce: map lines that hand the policy issuers over, and the plugin
 t.test(
   'arc: one tokenmap call per request, with a TIMEOUT 2 s above the deadline and the subject argument',
   async (t) => {
-    const dir = scratch();
-    const config = put(
-      dir,
-      'tokenmap.ini',
-      readFileSync(CONFIG, 'utf8')
-        .replace('deadline = 5', 'deadline = 8')
-        .replace('source[] = mapfile:condor_mapfile', `source[] = mapfile:${ROOT}mapfiles/condor_mapfile`)
-        .replace('policy[] = policies.d/', `policy[] = ${ROOT}mapfiles/policies.d/`),
-    );
+    const config = movedConfig((text) => text.replace('deadline = 5', 'deadline = 8'));
     const r = await runBin(['snippet', 'arc', '--config', config]);
     t.equal(r.code, 0);
     const out = r.stdout.toString();
@@ -95,15 +99,7 @@ t.test('an unknown flavour is a usage error', async (t) => {
 t.test(
   'with a [serve] section: the fast wiring through tokenmap-callout, and timeouts that cover its bound',
   async (t) => {
-    const dir = scratch();
-    const config = put(
-      dir,
-      'tokenmap.ini',
-      readFileSync(CONFIG, 'utf8')
-        .replace('source[] = mapfile:condor_mapfile', `source[] = mapfile:${ROOT}mapfiles/condor_mapfile`)
-        .replace('policy[] = policies.d/', `policy[] = ${ROOT}mapfiles/policies.d/`) +
-        '\n[serve]\nsocket = /run/tokenmap/site.sock\n',
-    );
+    const config = movedConfig((text) => text + '\n[serve]\nsocket = /run/tokenmap/site.sock\n');
     const callout = `${ROOT}bin/tokenmap-callout --socket /run/tokenmap/site.sock`.replace(/[./]/g, '\\$&');
     const condor = (await runBin(['snippet', 'htcondor-ce', '--config', config])).stdout.toString();
     t.match(
@@ -274,15 +270,7 @@ t.test('--help says what the exits are, as the README does', async (t) => {
 const esc = (s: string) => s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 
 t.test('with [serve] port: the wiring takes the fast lane, and works as printed', async (t) => {
-  const dir = scratch();
-  const config = put(
-    dir,
-    'tokenmap.ini',
-    readFileSync(CONFIG, 'utf8')
-      .replace('source[] = mapfile:condor_mapfile', `source[] = mapfile:${ROOT}mapfiles/condor_mapfile`)
-      .replace('policy[] = policies.d/', `policy[] = ${ROOT}mapfiles/policies.d/`) +
-      '\n[serve]\nsocket = /run/tokenmap/site.sock\nport = 919\n',
-  );
+  const config = movedConfig((text) => text + '\n[serve]\nsocket = /run/tokenmap/site.sock\nport = 919\n');
   const callout = `${ROOT}bin/tokenmap-callout --socket /run/tokenmap/site.sock --port 919`.replace(/[./]/g, '\\$&');
   const condor = (await runBin(['snippet', 'htcondor-ce', '--config', config])).stdout.toString();
   t.match(

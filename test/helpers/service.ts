@@ -3,11 +3,12 @@
  * the way a CE spawns a plugin.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { put, scratch } from './files.js';
 import { BIN, ROOT, runBin, type RunOptions, type RunResult } from './run.js';
 
 export const CALLOUT = fileURLToPath(new URL('../../bin/tokenmap-callout', import.meta.url));
@@ -96,6 +97,43 @@ export function runCallout(
 ): Promise<RunResult> {
   const options = [...(socket === undefined ? [] : ['--socket', socket]), ...(port ? ['--port', String(port)] : [])];
   return runBin([...options, ...args], { ...opts, via: CALLOUT });
+}
+
+/** What one of the many client processes of `manyCallouts` left: exit code line, stdout, stderr. */
+export interface CalloutResult {
+  rc: string;
+  out: string;
+  err: string;
+}
+
+/**
+ * 1,000 real `tokenmap-callout` processes with `clientArgs` and `payload` on stdin, started by one bash in
+ * waves of 100 at once (a fork of this process per client is far slower than the clients, and 1,000 at
+ * once would starve the other test files). Returns bash's exit code, the wall time and each client's result.
+ */
+export async function manyCallouts(
+  clientArgs: string[],
+  payload: string,
+): Promise<{ code: number | null; ms: number; results: CalloutResult[] }> {
+  const out = scratch();
+  const input = put(out, 'payload.json', payload);
+  const script =
+    `for w in $(seq 0 9); do for i in $(seq $((w * 100 + 1)) $((w * 100 + 100))); do ` +
+    `(${[CALLOUT, ...clientArgs].map((a) => JSON.stringify(a)).join(' ')} ` +
+    `< ${JSON.stringify(input)} > "${out}/$i.out" 2> "${out}/$i.err"; ` +
+    `echo $? > "${out}/$i.rc") & done; wait; done`;
+  const t0 = Date.now();
+  const run = await runBin(['-c', script], {
+    via: '/bin/bash',
+    env: { TOKENMAP_CALLOUT_TIMEOUT: '60' },
+    killAfterMs: 300_000,
+  });
+  const results = Array.from({ length: 1000 }, (_, i) => ({
+    rc: readFileSync(join(out, `${i + 1}.rc`), 'utf8'),
+    out: readFileSync(join(out, `${i + 1}.out`), 'utf8'),
+    err: readFileSync(join(out, `${i + 1}.err`), 'utf8'),
+  }));
+  return { code: run.code, ms: Date.now() - t0, results };
 }
 
 /** One HTTP request to the service over its socket, from this process. */
