@@ -72,11 +72,40 @@ export class Arex {
     return all.subarray(offset).toString('utf8');
   }
 
-  /** One request on a new connection; the A-REX log lines it produced come with the reply. */
+  /**
+   * One request on a new connection; the A-REX log lines it produced come with the reply. A TLS handshake
+   * A-REX fails now and then ("Failed to accept SSL connection ... unexpected message": EPROTO here, before
+   * any HTTP was exchanged, so no callout ran) is tried once more; anything else is the test's to see.
+   */
   async send(method: string, path: string, token?: string, body?: string, type?: string): Promise<Reply> {
     const offset = this.logSize();
     const started = performance.now();
-    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const { status, text } = await this.exchange(method, path, token, body, type).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPROTO') throw e;
+      return this.exchange(method, path, token, body, type);
+    });
+    const ms = performance.now() - started;
+    // A-REX writes the reply's log lines before the reply; the last one is the response line.
+    let log = this.logFrom(offset);
+    for (let i = 0; i < 20 && !/HTTP\/1\.1 \d{3}/.test(log); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      log = this.logFrom(offset);
+    }
+    const gist = log
+      .split('\n')
+      .filter((l) => GIST.test(l))
+      .join('\n');
+    return { status, body: text, ms, log, gist };
+  }
+
+  private exchange(
+    method: string,
+    path: string,
+    token?: string,
+    body?: string,
+    type?: string,
+  ): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
       const headers: Record<string, string> = { accept: 'application/json' };
       if (token) headers.authorization = `Bearer ${token}`;
       if (type) headers['content-type'] = type;
@@ -92,18 +121,6 @@ export class Arex {
       req.on('error', reject);
       req.end(body);
     });
-    const ms = performance.now() - started;
-    // A-REX writes the reply's log lines before the reply; the last one is the response line.
-    let log = this.logFrom(offset);
-    for (let i = 0; i < 20 && !/HTTP\/1\.1 \d{3}/.test(log); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      log = this.logFrom(offset);
-    }
-    const gist = log
-      .split('\n')
-      .filter((l) => GIST.test(l))
-      .join('\n');
-    return { status, body: text, ms, log, gist };
   }
 
   jobs(token?: string): Promise<Reply> {
