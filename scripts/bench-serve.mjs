@@ -280,16 +280,32 @@ async function atRate(answer, n) {
 }
 
 /**
- * Decisions at 1,000 per second: in the service's code in this process, bounded as the service bounds
- * them (the evaluator thread, timed by this thread) and, side by side, as it did before (on this thread,
- * each evaluation under node:vm's watchdog, a thread per call), in alternating blocks so that the load of
- * the machine falls on both alike; and as HTTP round trips to a running service over its socket.
+ * Decisions at 1,000 per second in the service's code in this process, side by side in alternating blocks
+ * (so that the load of the machine falls on all alike): as this build decides the EGI rules (no regex from
+ * the configuration: on the service's own thread, unbounded; serve/deciders.ts); as it decides rules that
+ * run a configured regex (the evaluator thread, timed by this thread); and with node:vm's watchdog per
+ * decision (a thread per call, the bound before the evaluator thread). Then as HTTP round trips to a
+ * running service over its socket.
  */
 export async function inService({ ROOT, BIN, quick }) {
-  const [{ DecisionService }, { Evaluator }, { RuleCache }, { Metrics }, { main }] = await Promise.all(
-    ['serve/decision-service.js', 'serve/evaluator.js', 'serve/rule-cache.js', 'serve/metrics.js', 'cli/main.js'].map(
-      (m) => import(join(ROOT, 'dist', m)),
-    ),
+  const [
+    { DecisionService },
+    { Evaluator },
+    { RuleCache },
+    { Metrics },
+    { main },
+    { Deciders },
+    { runsConfiguredRegex },
+  ] = await Promise.all(
+    [
+      'serve/decision-service.js',
+      'serve/evaluator.js',
+      'serve/rule-cache.js',
+      'serve/metrics.js',
+      'cli/main.js',
+      'serve/deciders.js',
+      'engine/configured-regex.js',
+    ].map((m) => import(join(ROOT, 'dist', m))),
   );
   const dir = mkdtempSync(join(tmpdir(), 'tokenmap-bench-rate-'));
   const config = legacyConfig(dir);
@@ -311,10 +327,35 @@ export async function inService({ ROOT, BIN, quick }) {
     onReload: () => {},
     log: (line) => console.error(line),
   });
+  // As `tokenmap serve` puts them together (cli/serve.ts).
+  const cache = new RuleCache(served, Date.now);
+  const here = new DecisionService({
+    main,
+    cache,
+    metrics: new Metrics(),
+    budgetMs: 1000,
+    self: BIN,
+    bound: (fn) => fn(),
+    elsewhere: runsConfiguredRegex,
+  });
+  const decider = new Deciders(cache, here, evaluator);
   const req = { args: ['htcondor-plugin', '-c', config], env: {}, stdin: payload };
   const cases = [
-    { name: 'evaluator thread, timed by the main thread (this build)', answer: () => evaluator.answer(req), xs: [] },
-    { name: 'one thread, node:vm watchdog per decision (before)', answer: () => vmBound.answer(req), xs: [] },
+    {
+      name: "on the service's own thread, unbounded (this build, rules with no configured regex)",
+      answer: () => decider.answer(req),
+      xs: [],
+    },
+    {
+      name: 'evaluator thread, timed by the main thread (this build, rules with a configured regex)',
+      answer: () => evaluator.answer(req),
+      xs: [],
+    },
+    {
+      name: 'one thread, node:vm watchdog per decision (before the evaluator thread)',
+      answer: () => vmBound.answer(req),
+      xs: [],
+    },
   ];
   for (const c of cases) for (let i = 0; i < 2000; i++) await c.answer();
   const blocks = quick ? 2 : 10;
@@ -335,12 +376,13 @@ export async function inService({ ROOT, BIN, quick }) {
       `| ${name} | ${percentile(xs, 0.5).toFixed(3)} | ${percentile(xs, 0.99).toFixed(3)} | ` +
         `${Math.max(...xs).toFixed(3)} | ${target} |`,
     );
-  return { service: evaluator, req, dir };
+  return { service: decider, req, dir };
 }
 
 /**
- * Heap (of this thread, where requests queue) and RSS (of the process, the evaluator threads included)
- * after 1,000,000 decisions through the evaluator, after a collection, against the start.
+ * Heap (of this thread, where the EGI rules are decided and requests queue) and RSS (of the process, the
+ * evaluator threads included) after 1,000,000 decisions as the service decides the EGI rules
+ * (serve/deciders.ts), after a collection, against the start.
  */
 export async function serviceMemory({ service, req, dir }, { quick }) {
   setFlagsFromString('--expose-gc');
@@ -359,7 +401,9 @@ export async function serviceMemory({ service, req, dir }, { quick }) {
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   await service.stop();
   rmSync(dir, { recursive: true, force: true });
-  console.log(`\n## Memory over ${total.toLocaleString('en')} decisions through the evaluator thread\n`);
+  console.log(
+    `\n## Memory over ${total.toLocaleString('en')} decisions as the service decides the EGI rules (its own thread)\n`,
+  );
   console.log(`${Math.round(total / secs).toLocaleString('en')} decisions per second, one after another.\n`);
   console.log('| after | heap used | RSS |');
   console.log('|---:|---:|---:|');

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { put, scratch } from './helpers/files.js';
 import { runBin } from './helpers/run.js';
-import { eventually, metric, runCallout, startService } from './helpers/service.js';
+import { eventually, metric, runCallout, startService, status } from './helpers/service.js';
 
 t.setTimeout(120_000);
 
@@ -72,3 +72,34 @@ for (const [name, limits, meanwhile] of [
       t.equal(s.lines().filter((l) => l.sub === 'xavier').length, 6);
     },
   );
+
+// Rules that run no configured regex are decided on the service's main thread, unbounded (deciders.ts);
+// the check is made on the rules each decision gets. A reload that adds a real regex must send the next
+// decision to the bounded evaluator thread: decided on the main thread, this one would hold the whole
+// service for minutes ((a+)+$ on 40 a's), and the others would time out to the cold path.
+t.test('a reload that adds a regex line moves its decisions to the bounded thread at once', async (t) => {
+  const s = site('[serve]\nbudget = 5\n');
+  const map = join(s.config, '..', 'condor_mapfile');
+  put(join(s.config, '..'), 'condor_mapfile', 'SCITOKENS /^https:\\/\\/iss\\.example,x/ x\n');
+  const argv = ['htcondor-plugin', '--config', s.config];
+  const svc = await startService(['--config', s.config]);
+  t.teardown(() => svc.stop());
+  const before = await runCallout(svc.socket, argv, { stdin: GOOD });
+  t.equal(before.stdout.toString(), 'x\n', 'a literal-prefix map: decided (on the main thread)');
+  const generation = (await status(svc.socket)).generation as number;
+  put(join(s.config, '..'), 'condor_mapfile', MAP);
+  await eventually(async () => (await status(svc.socket)).generation !== generation, 10_000);
+  t.equal(readFileSync(map, 'utf8'), MAP);
+  const slow = runCallout(svc.socket, argv, { stdin: SLOW });
+  const good = await Promise.all([1, 2, 3].map(() => runCallout(svc.socket, argv, { stdin: GOOD })));
+  const r = await slow;
+  t.equal(r.code, 2, 'the slow one: exit 2');
+  t.match(r.stderr.toString(), /^tokenmap: \S+condor_mapfile:2: matching ran past its budget of \d+ ms of CPU/);
+  t.same(
+    good.map((g) => [g.code, g.stdout.toString()]),
+    good.map(() => [0, 'x\n']),
+    'the others meanwhile: answered',
+  );
+  t.equal(await metric(svc.socket, 'tokenmap_fallbacks_total{reason="over-budget"}'), 1, 'handed back by the thread');
+  t.equal(await metric(svc.socket, 'tokenmap_decisions_total{result="mapped"}'), 4, 'the others by the service');
+});

@@ -3,7 +3,9 @@
 // back to the cold path, whose answer it gives.
 import t from 'tap';
 import fc from 'fast-check';
+import { renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { parseFrame } from '../src/serve/protocol.js';
 import { put, scratch } from './helpers/files.js';
@@ -43,5 +45,63 @@ t.test('any answer that is not a frame falls back to the cold answer', async (t)
     t.equal(r.stdout.toString(), 'alice\n');
     if (!/^F [a-z-]+\n\.$/.test(body.toString('latin1')))
       t.match(r.stderr, /^tokenmap-callout: the service gave an answer that is not a frame/);
+  }
+});
+
+// The fast lane reads a frame with bash globs, before deliver() (bin/tokenmap-callout): the same bytes
+// through a privileged port, from a listener of root's own that the client must take for the service (a
+// fresh liveness file next to the socket path): none that is not a frame may be delivered.
+t.test('on the fast lane too, any answer that is not a frame falls back to the cold answer', async (t) => {
+  let answer = Buffer.alloc(0);
+  const socket = join(scratch(), 'tokenmap.sock');
+  // Written aside and renamed into place, as the service does (heartbeat.ts): a reader never sees it empty.
+  const beat = () => (
+    writeFileSync(`${socket}.tmp`, `${Date.now()}\n`),
+    renameSync(`${socket}.tmp`, `${socket}.alive`)
+  );
+  beat();
+  const beating = setInterval(beat, 200);
+  t.teardown(() => clearInterval(beating));
+  const rogue = createNetServer((s) => {
+    s.on('error', () => {});
+    s.on('data', (c: Buffer) => {
+      if (c.includes('.\0')) s.end(answer);
+    });
+  });
+  t.teardown(() => void rogue.close());
+  let port = 0;
+  while (!port) {
+    const p = 600 + Math.floor(Math.random() * 424);
+    if (await new Promise<boolean>((ok) => rogue.once('error', () => ok(false)).listen(p, '127.0.0.1', () => ok(true))))
+      port = p;
+  }
+  const bodies = fc.sample(nearFrames, { numRuns: 80, seed: 11 }).filter((b) => parseFrame(b) === null);
+  // What the glob reading must not take for a frame: a third size, a leading zero, two spaces, a short body,
+  // sizes bash arithmetic would read as numbers (+0, 0x8).
+  bodies.unshift(
+    ...[
+      'T 0 8 0 0\nmallory\n.',
+      'T 0 08 0\nmallory\n.',
+      'T 0  8 0\nmallory\n.',
+      'T 0 8\nmallory\n.',
+      'T 0 9 0\nmallory\n.',
+      'T 3 8 0\nmallory\n.',
+      'T 0 8 0\nmallory\n',
+      'T 0 8 +0\nmallory\n.',
+      'T 0 0x8 0\nmallory\n.',
+      'T 0 8 -0\nmallory\n.',
+      'T 0 8 0 \nmallory\n.',
+      'T 0 1234567 0\nmallory\n.',
+    ].map((s) => Buffer.from(s)),
+  );
+  for (const body of bodies.slice(0, 50)) {
+    answer = body;
+    const r = await runCallout(socket, ['htcondor-plugin', '--config', config], { stdin: payload }, port);
+    const shown = JSON.stringify(body.toString('latin1'));
+    t.equal(r.code, 0, `answer ${shown}: the cold path's exit`);
+    t.equal(r.stdout.toString(), 'alice\n', `answer ${shown}: the cold path's answer`);
+    if (body.length === 0) t.match(r.stderr, /^tokenmap-callout: no answer from the service \(the connection closed\)/);
+    else if (!/^F [a-z-]+\n\.$/.test(body.toString('latin1')))
+      t.match(r.stderr, /^tokenmap-callout: the service gave an answer that is not a frame \(127\.0\.0\.1:\d+\)/);
   }
 });

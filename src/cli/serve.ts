@@ -8,7 +8,10 @@ import { TokenmapError, systemErrorText } from '../errors.js';
 import { loadSiteConfig, resolveConfigPath } from '../config/config.js';
 import { nodeReader } from '../io/node-reader.js';
 import { Metrics } from '../serve/metrics.js';
-import { RuleCache, type Served } from '../serve/rule-cache.js';
+import { RuleCache, type ReloadReport, type Served } from '../serve/rule-cache.js';
+import { DecisionService } from '../serve/decision-service.js';
+import { Deciders } from '../serve/deciders.js';
+import { runsConfiguredRegex } from '../engine/configured-regex.js';
 import { Evaluator } from '../serve/evaluator.js';
 import { runService } from '../serve/service.js';
 import { parsePort } from '../serve/lane-port.js';
@@ -18,7 +21,7 @@ import { sourceFlags } from './evaluation.js';
 import { primeRules } from './serve-rules.js';
 import { EXIT_OK } from './fail.js';
 import type { CliIo } from '../io/cli-io.js';
-import { VERSION } from './main.js';
+import { main, VERSION } from './main.js';
 
 export const DEFAULT_BUDGET_S = 1;
 const POLL_MS = 250;
@@ -54,29 +57,44 @@ export async function runServe(opts: ServeOptions, io: CliIo, argv: readonly str
   const served: Served = flags.length ? { flags } : { config: resolve(resolveConfigPath(opts.config, io.env)) };
   const metrics = new Metrics();
   const log = (line: string) => io.err(line);
+  const onReload = (r: ReloadReport) => {
+    if (r.initial) return;
+    metrics.reload(r.ok);
+    if (r.ok) log(`tokenmap serve: rules reloaded, generation ${cache.generation}`);
+    else log(`tokenmap serve: reload failed, keeping generation ${cache.generation}: ${r.error}`);
+  };
   // Here first, so that an invalid configuration stops the start (FILE:LINE); the thread builds its own.
-  primeRules(served, new RuleCache(served, io.now), io);
+  const cache = new RuleCache(served, io.now, onReload);
+  primeRules(served, cache, io);
   const serve = 'config' in served ? loadSiteConfig(served.config, nodeReader).serve : null;
   const port = opts.port ?? (io.env.TOKENMAP_PORT || serve?.port);
   const lanePort = port === undefined ? null : parsePort(port, opts.port === undefined ? 'the port' : '--port');
+  const budgetMs = (serve?.budget ?? DEFAULT_BUDGET_S) * 1000;
+  // Reloads are reported once, by this thread's cache (deciders.ts).
   const evaluator = await Evaluator.start({
     loader: join(__dirname, '..', 'bin', 'load-bundle.cjs'),
     served,
-    budgetMs: (serve?.budget ?? DEFAULT_BUDGET_S) * 1000,
+    budgetMs,
     self: io.self,
     metrics,
-    onReload: (r) => {
-      metrics.reload(r.ok);
-      if (r.ok) log(`tokenmap serve: rules reloaded, generation ${evaluator.generation}`);
-      else log(`tokenmap serve: reload failed, keeping generation ${evaluator.generation}: ${r.error}`);
-    },
+    onReload: () => {},
     log,
   });
+  const here = new DecisionService({
+    main,
+    cache,
+    metrics,
+    budgetMs,
+    self: io.self,
+    bound: (fn) => fn(),
+    elsewhere: runsConfiguredRegex,
+  });
+  const decider = new Deciders(cache, here, evaluator);
   try {
     return await runService({
       socket: resolveSocket(opts.socket, { TOKENMAP_SOCKET: serve?.socket, ...io.env }),
       port: lanePort,
-      evaluator,
+      decider,
       metrics,
       version: VERSION,
       pollMs: POLL_MS,

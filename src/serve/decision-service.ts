@@ -31,16 +31,31 @@ export interface ServiceOptions {
    * as it is, and the service's main thread bounds the thread (evaluator.ts).
    */
   bound?: Bound;
+  /**
+   * Rules this service does not decide (the main thread's, for rules that need the evaluator thread's
+   * bound): answer() returns null for them before anything is read, audited or counted.
+   */
+  elsewhere?: (rules: RuleSet) => boolean;
 }
+
+/** Thrown by the rules hook to stop a run whose rules are decided elsewhere (caught below, never seen). */
+class Elsewhere extends Error {}
 
 export class DecisionService {
   constructor(private readonly o: ServiceOptions) {}
 
-  async answer(req: CalloutRequest): Promise<Buffer> {
+  /** The frame of one callout; null when its rules are decided elsewhere (ServiceOptions.elsewhere). */
+  async answer(req: CalloutRequest): Promise<Buffer | null> {
     const started = process.hrtime.bigint();
     if (!SERVED_COMMANDS.includes(req.args[0] ?? '')) return this.fallback('not-served');
     // Filled in by the callbacks below while the command runs.
-    const seen: { refusal?: FallbackReason; budgeted?: boolean; handedBack?: boolean; decision?: Decision } = {};
+    const seen: {
+      refusal?: FallbackReason;
+      budgeted?: boolean;
+      handedBack?: boolean;
+      elsewhere?: boolean;
+      decision?: Decision;
+    } = {};
     const bound = this.o.bound ?? runBudgeted;
     const captured = requestIo(
       req,
@@ -52,6 +67,10 @@ export class DecisionService {
         } catch (e) {
           if (e instanceof NotServed) seen.refusal = e.reason;
           throw e;
+        }
+        if (this.o.elsewhere?.(p)) {
+          seen.elsewhere = true;
+          throw new Elsewhere();
         }
         if (p.settings.deadline * 1000 <= this.o.budgetMs) return p;
         seen.budgeted = true;
@@ -71,6 +90,7 @@ export class DecisionService {
     );
     const code = await this.o.main(req.args, captured);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (seen.elsewhere) return null;
     if (seen.refusal) return this.fallback(seen.refusal);
     if (seen.handedBack) return this.fallback('over-budget');
     this.o.metrics.decision(RESULT_OF_EXIT[code] ?? 'error', seconds, seen.decision?.rule);

@@ -103,7 +103,7 @@ export function runEvaluatorThread(main: Main, primeRules: Prime): void {
     current = m.id;
     counted = [];
     const frame = await service.answer(m.req);
-    post({ t: 'answer', id: m.id, frame, counted });
+    post({ t: 'answer', id: m.id, frame: frame!, counted }); // never null: no `elsewhere` here
   };
   port.on('message', (m: ToThread) => {
     if (m.t === 'poll') queue = queue.then(() => cache.poll());

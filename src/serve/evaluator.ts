@@ -1,20 +1,20 @@
 /**
- * Where the service's decisions are made: one long-lived evaluator thread (evaluator-thread.ts), bounded
- * from here. A JavaScript RegExp cannot be interrupted from its own thread except by node:vm, whose
- * watchdog is a new thread per call (about 70% of an in-service decision). Here the one thread that
+ * Where the service decides rules that run a regex from the configuration (deciders.ts decides the others
+ * on the main thread): one long-lived evaluator thread (evaluator-thread.ts), bounded from here. A
+ * JavaScript RegExp cannot be interrupted from its own thread except by node:vm, whose watchdog is a new
+ * thread per call (about 70% of an in-service decision). Here the one thread that
  * evaluates is timed by the main thread, and terminated when an evaluation runs past its wall-clock bound
  * or its CPU budget (`[limits] regex_budget`, that thread's own CPU time), or a request past `[serve]
  * budget`. A terminated decision was neither answered nor audited: it is handed to the cold path, which
  * decides and audits it once, with its full deadline. A spare thread, started and loaded beforehand,
  * takes over at once (starting a thread and building the rules takes 100 ms or more on a busy machine),
- * and a new spare is started. The main thread never evaluates, so it keeps answering.
+ * and a new spare is started. The main thread never runs such rules, so it keeps answering.
  */
 import { Worker } from 'node:worker_threads';
-import type { Binary } from '../bytes.js';
 import { clock, type EvaluatorData, type FromThread, type RulesState, type ToThread } from './evaluator-thread.js';
 import type { Metrics } from './metrics.js';
 import { fallbackFrame, type CalloutRequest, type FallbackReason } from './protocol.js';
-import type { ReloadReport, RulesView, Served } from './rule-cache.js';
+import type { ReloadReport, Served } from './rule-cache.js';
 import { threadCpuMs } from './thread-cpu.js';
 
 export interface EvaluatorOptions {
@@ -105,8 +105,7 @@ class Thread {
   }
 }
 
-export class Evaluator implements RulesView {
-  readonly served: Served;
+export class Evaluator {
   /** The thread that answers; null only between a failed thread and its replacement. */
   private active: Thread | null = null;
   private spare: Thread | null = null;
@@ -120,9 +119,7 @@ export class Evaluator implements RulesView {
   /** What the answering thread last reported (kept while a spare takes over). */
   private state: RulesState = EMPTY;
 
-  private constructor(private readonly o: EvaluatorOptions) {
-    this.served = o.served;
-  }
+  private constructor(private readonly o: EvaluatorOptions) {}
 
   /** Starts the answering thread (resolves once it has built the rules, or failed to) and a spare. */
   static async start(o: EvaluatorOptions): Promise<Evaluator> {
@@ -137,28 +134,6 @@ export class Evaluator implements RulesView {
     e.state = first.state;
     e.spare = e.thread();
     return e;
-  }
-
-  get generation(): number {
-    return this.state.generation;
-  }
-  get loadedAt(): number {
-    return this.state.loadedAt;
-  }
-  get lastError(): string | null {
-    return this.state.lastError;
-  }
-  get lastErrorAt(): number {
-    return this.state.lastErrorAt;
-  }
-  get variantCount(): number {
-    return this.state.variantCount;
-  }
-  get loaded(): boolean {
-    return this.state.loaded;
-  }
-  files(): Binary[] {
-    return this.state.files;
   }
 
   answer(req: CalloutRequest): Promise<Buffer> {

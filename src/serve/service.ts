@@ -4,7 +4,7 @@
  */
 import { unlinkSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { Evaluator } from './evaluator.js';
+import type { Deciders } from './deciders.js';
 import { Heartbeat } from './heartbeat.js';
 import { createLane } from './lane.js';
 import { checkPrivileged, listenLane, UNPRIVILEGED_PORT_START, unprivilegedPortStart } from './lane-port.js';
@@ -19,7 +19,7 @@ export interface ServiceConfig {
   /** The TCP fast lane's port on 127.0.0.1, or null for the Unix socket only. */
   port: number | null;
   /** Where decisions are made, and what status shows of the rules. */
-  evaluator: Evaluator;
+  decider: Deciders;
   metrics: Metrics;
   version: string;
   /** How often the rules' files are checked; a change is in effect within two ticks and a build. */
@@ -62,24 +62,24 @@ async function openLane(c: ServiceConfig, callout: (req: CalloutRequest) => Prom
 /** Serves until SIGTERM or SIGINT; resolves with the exit code. */
 export async function runService(c: ServiceConfig): Promise<number> {
   const startedAt = Date.now();
-  const callout = (req: CalloutRequest) => c.evaluator.answer(req);
+  const callout = (req: CalloutRequest) => c.decider.answer(req);
   const server = createServer(
     {
       callout,
       metrics: () =>
         c.metrics.render({
-          generation: c.evaluator.generation,
+          generation: c.decider.view.generation,
           uptime: (Date.now() - startedAt) / 1000,
-          lastReloadOk: c.evaluator.lastError === null,
+          lastReloadOk: c.decider.view.lastError === null,
         }),
       status: () =>
-        snapshot({ version: c.version, socket: c.socket, port, startedAt, now: Date.now() }, c.evaluator, c.metrics),
+        snapshot({ version: c.version, socket: c.socket, port, startedAt, now: Date.now() }, c.decider.view, c.metrics),
     },
     c.metrics,
     c.log,
   );
   // Before listening: a SIGHUP sent as soon as the socket answers must reload, not kill.
-  const onHup = () => c.evaluator.reloadAll();
+  const onHup = () => c.decider.reloadAll();
   process.on('SIGHUP', onHup);
   // The port first: a lane that cannot listen stops the start before the socket exists.
   const lane = c.port === null ? null : await openLane(c, callout);
@@ -105,11 +105,11 @@ export async function runService(c: ServiceConfig): Promise<number> {
   c.log(
     `tokenmap serve ${c.version}: listening on ${viaSystemd ? 'the socket systemd passed' : c.socket}` +
       (port === null ? '' : ` and 127.0.0.1:${port}`) +
-      `, rules generation ${c.evaluator.generation} (${c.evaluator.files().length} files watched)`,
+      `, rules generation ${c.decider.view.generation} (${c.decider.view.files().length} files watched)`,
   );
   let beatFailed = false;
   const tick = setInterval(() => {
-    c.evaluator.poll();
+    c.decider.poll();
     try {
       lane?.heartbeat.beat();
       beatFailed = false;
@@ -126,7 +126,7 @@ export async function runService(c: ServiceConfig): Promise<number> {
       c.log(`tokenmap serve: ${signal}, stopping`);
       lane?.heartbeat.remove();
       lane?.server.close();
-      server.close(() => void c.evaluator.stop().then(() => resolve(0)));
+      server.close(() => void c.decider.stop().then(() => resolve(0)));
       server.closeAllConnections();
       if (!viaSystemd)
         try {
