@@ -62,6 +62,7 @@ export const ERROR_CODES = {
     'ARC 6 passes only %D, so a configured [audience] gate cannot be evaluated ([audience] arc6_unchecked)',
   SOCKET_DIR: "serve: the socket's directory is unusable, or others could listen there (owner, mode)",
   SOCKET_BUSY: 'serve: the socket path is taken (another service answers, or it is not a socket)',
+  SOCKET_ACTIVATION: 'serve: systemd passed sockets tokenmap cannot use (their number, or not a Unix socket first)',
   SERVICE_DOWN: 'status: no decision service answers on the socket',
   LANE_PORT:
     'serve: the TCP fast lane cannot listen (the port is not privileged here, taken, or not allowed to be bound)',

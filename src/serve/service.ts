@@ -3,7 +3,8 @@
  * the rules' files, reloads on SIGHUP, and stops cleanly on SIGTERM or SIGINT, removing its socket.
  */
 import { unlinkSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { TokenmapError } from '../errors.js';
+import type { Server } from 'node:net';
 import type { Deciders } from './deciders.js';
 import { Heartbeat } from './heartbeat.js';
 import { createLane } from './lane.js';
@@ -28,8 +29,21 @@ export interface ServiceConfig {
   log: (line: string) => void;
 }
 
-/** systemd socket activation (sd_listen_fds): exactly one descriptor, 3, meant for this process. */
-const activated = (env: ServiceConfig['env']) => env.LISTEN_FDS === '1' && env.LISTEN_PID === String(process.pid);
+/**
+ * systemd socket activation (sd_listen_fds): the descriptors meant for this process, from 3 on: the Unix
+ * socket, and the fast lane's TCP socket when the socket unit also listens on 127.0.0.1:port (its drop-in
+ * fast-lane.conf). Empty when the service was not activated.
+ */
+function activatedFds(env: ServiceConfig['env']): number[] {
+  if (env.LISTEN_PID !== String(process.pid) || env.LISTEN_FDS === undefined) return [];
+  if (env.LISTEN_FDS === '1') return [3];
+  if (env.LISTEN_FDS === '2') return [3, 4];
+  throw new TokenmapError(
+    'SOCKET_ACTIVATION',
+    `systemd passed ${JSON.stringify(env.LISTEN_FDS.slice(0, 10))} sockets; tokenmap serve takes one Unix socket ` +
+      'and, for the fast lane, one TCP socket on 127.0.0.1 (ListenStream= in tokenmap.socket and its drop-in)',
+  );
+}
 
 function listen(server: Server, target: { fd: number } | { path: string; backlog: number }): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -41,11 +55,22 @@ function listen(server: Server, target: { fd: number } | { path: string; backlog
   });
 }
 
-/** The TCP fast lane beside the socket, or null where no port can be known to be privileged. */
-async function openLane(c: ServiceConfig, callout: (req: CalloutRequest) => Promise<Buffer>) {
+/**
+ * The TCP fast lane beside the socket (`socket`: the Unix socket's real path, where the liveness file goes),
+ * or null where no port can be known to be privileged. Bound here, or, under socket activation, the
+ * descriptor systemd bound as root (`fd`): then the service needs no capability, and where it cannot read
+ * the port limit (ProcSubset=pid, or a private network namespace's own value) the clients, which read
+ * the host's, still make the check.
+ */
+async function openLane(
+  c: ServiceConfig,
+  socket: string,
+  fd: number | undefined,
+  callout: (req: CalloutRequest) => Promise<Buffer>,
+) {
   const port = c.port as number;
   const limit = unprivilegedPortStart();
-  if ('unreadable' in limit) {
+  if ('unreadable' in limit && fd === undefined) {
     // The client takes no lane then either: the Unix socket serves every callout.
     c.log(
       `tokenmap serve: not opening the fast lane 127.0.0.1:${port}: ${UNPRIVILEGED_PORT_START} cannot be read ` +
@@ -53,10 +78,35 @@ async function openLane(c: ServiceConfig, callout: (req: CalloutRequest) => Prom
     );
     return null;
   }
-  checkPrivileged(port, limit.start);
+  if ('start' in limit) checkPrivileged(port, limit.start);
   const server = createLane(callout, c.metrics, c.log);
-  await listenLane(server, port);
-  return { server, heartbeat: new Heartbeat(c.socket, Date.now) };
+  if (fd === undefined) await listenLane(server, port);
+  else {
+    await listen(server, { fd });
+    const at = server.address();
+    if (typeof at !== 'object' || at === null || at.address !== '127.0.0.1' || at.port !== port) {
+      server.close();
+      throw new TokenmapError(
+        'LANE_PORT',
+        `the second socket systemd passed is ${typeof at === 'string' ? JSON.stringify(at) : `${at?.address}:${at?.port}`}, ` +
+          `not 127.0.0.1:${port} ([serve] port): ListenStream=127.0.0.1:${port} in the socket unit's drop-in`,
+      );
+    }
+  }
+  return { server, heartbeat: new Heartbeat(socket, Date.now) };
+}
+
+/**
+ * The first socket systemd passes is the Unix socket. Node cannot name a socket it did not bind, so its
+ * path is taken to be --socket's ([serve] socket, or the default, as in the units): what the clients and
+ * the liveness file use.
+ */
+function checkPassedSocket(server: Server): void {
+  if (typeof server.address() === 'object' && server.address() !== null)
+    throw new TokenmapError(
+      'SOCKET_ACTIVATION',
+      'the first socket systemd passed is a TCP socket: the Unix socket must be the first ListenStream=',
+    );
 }
 
 /** Serves until SIGTERM or SIGINT; resolves with the exit code. */
@@ -78,16 +128,25 @@ export async function runService(c: ServiceConfig): Promise<number> {
     c.metrics,
     c.log,
   );
+  const fds = activatedFds(c.env);
+  const viaSystemd = fds.length > 0;
+  if (fds.length === 2 && c.port === null)
+    throw new TokenmapError(
+      'LANE_PORT',
+      'systemd passed a second socket (the fast lane) but no port is configured: set [serve] port to its port',
+    );
   // Before listening: a SIGHUP sent as soon as the socket answers must reload, not kill.
   const onHup = () => c.decider.reloadAll();
   process.on('SIGHUP', onHup);
-  // The port first: a lane that cannot listen stops the start before the socket exists.
-  const lane = c.port === null ? null : await openLane(c, callout);
-  const port = lane === null ? null : c.port;
-  const viaSystemd = activated(c.env);
+  let lane: Awaited<ReturnType<typeof openLane>> = null;
   try {
-    if (viaSystemd) await listen(server, { fd: 3 });
-    else {
+    if (viaSystemd) {
+      await listen(server, { fd: 3 });
+      checkPassedSocket(server);
+      if (c.port !== null) lane = await openLane(c, c.socket, fds[1], callout);
+    } else {
+      // The port first: a lane that cannot listen stops the start before the socket exists.
+      if (c.port !== null) lane = await openLane(c, c.socket, undefined, callout);
       await prepareSocket(c.socket);
       await listen(server, { path: c.socket, backlog: 1024 });
       openSocket(c.socket);
@@ -102,8 +161,9 @@ export async function runService(c: ServiceConfig): Promise<number> {
     }
     throw e;
   }
+  const port = lane === null ? null : c.port;
   c.log(
-    `tokenmap serve ${c.version}: listening on ${viaSystemd ? 'the socket systemd passed' : c.socket}` +
+    `tokenmap serve ${c.version}: listening on ${c.socket}${viaSystemd ? ' (passed by systemd)' : ''}` +
       (port === null ? '' : ` and 127.0.0.1:${port}`) +
       `, rules generation ${c.decider.view.generation} (${c.decider.view.files().length} files watched)`,
   );
