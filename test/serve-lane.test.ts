@@ -71,6 +71,10 @@ t.test('the lane answers; status and metrics show it', async (t) => {
   t.equal(r.stdout.toString(), 'alice\n');
   t.equal(r.stderr, '');
   t.equal(await served(svc.socket), 1, 'answered by the service');
+  t.equal(await metric(svc.socket, 'tokenmap_callout_requests_total{lane="tcp"}'), 1, 'over the lane');
+  t.equal(await metric(svc.socket, 'tokenmap_callout_requests_total{lane="socket"}'), 0, 'not the Unix socket');
+  await condor({ socket: svc.socket }, config);
+  t.equal(await metric(svc.socket, 'tokenmap_callout_requests_total{lane="socket"}'), 1, 'without --port: the socket');
   t.equal((await status(svc.socket)).port, svc.port);
   const text = await runBin(['status', '--socket', svc.socket]);
   t.match(text.stdout.toString(), new RegExp(`and 127\\.0\\.0\\.1:${svc.port} \\(the fast lane\\)`));

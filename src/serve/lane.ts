@@ -81,6 +81,7 @@ export function createLane(
         if (e instanceof BadRequest) return refuse(400, e.message);
         return refuse(500, String((e as Error)?.message ?? e));
       }
+      metrics.request('tcp');
       callout(req).then(
         (frame) => socket.end(frame),
         (e: unknown) => refuse(500, String((e as Error)?.message ?? e)),

@@ -7,6 +7,8 @@
 import type { FallbackReason } from './protocol.js';
 
 export type Result = 'mapped' | 'declined' | 'error';
+export type Lane = 'socket' | 'tcp';
+const LANES: readonly Lane[] = ['socket', 'tcp'];
 export const RESULTS: readonly Result[] = ['mapped', 'declined', 'error'];
 
 /** Seconds; a decision is tens of microseconds, a slow one is bounded by the deadline. */
@@ -21,6 +23,8 @@ export class Metrics {
   readonly byRule = new Map<string, number>();
   readonly fallbacks = new Map<FallbackReason, number>();
   readonly refused = new Map<string, number>();
+  /** Callout requests taken up, by the way they came: the Unix socket or the TCP fast lane. */
+  readonly lanes = new Map<Lane, number>(LANES.map((l) => [l, 0]));
   readonly reloads = { ok: 0, failed: 0 };
   private readonly buckets = new Array<number>(BUCKETS.length).fill(0);
   private latencySum = 0;
@@ -38,6 +42,10 @@ export class Metrics {
 
   fallback(reason: FallbackReason): void {
     this.fallbacks.set(reason, (this.fallbacks.get(reason) ?? 0) + 1);
+  }
+
+  request(lane: Lane): void {
+    this.lanes.set(lane, (this.lanes.get(lane) ?? 0) + 1);
   }
 
   refuse(status: number): void {
@@ -87,6 +95,12 @@ export class Metrics {
       'Requests refused before a decision, by HTTP status.',
       'status',
       this.refused,
+    );
+    labelled(
+      'tokenmap_callout_requests_total',
+      'Callout requests decoded and taken up, by lane (socket: the Unix socket; tcp: the fast lane).',
+      'lane',
+      this.lanes,
     );
     labelled('tokenmap_reloads_total', 'Rule reloads, by outcome.', 'result', Object.entries(this.reloads));
     gauge('tokenmap_config_generation', 'Generation of the rules in use (1 = as started).', extra.generation);

@@ -76,6 +76,7 @@ export function createServer(routes: Routes, metrics: Metrics, log: (line: strin
             if (e instanceof BadRequest) return refuse(res, 400, e.message);
             throw e;
           }
+          metrics.request('socket');
           send(res, 200, 'text/plain', await routes.callout(decoded));
         })
         .catch((e: unknown) => {
