@@ -282,8 +282,8 @@ async function atRate(answer, n) {
 /**
  * Decisions at 1,000 per second in the service's code in this process, side by side in alternating blocks
  * (so that the load of the machine falls on all alike): as this build decides the EGI rules (no regex from
- * the configuration: on the service's own thread, unbounded; serve/deciders.ts); as it decides rules that
- * run a configured regex (the evaluator thread, timed by this thread); and with node:vm's watchdog per
+ * the configuration, a small request: on the service's own thread, held to the bounds afterwards;
+ * serve/deciders.ts); as it decides rules that need a watchdog (the evaluator thread, timed by this thread); and with node:vm's watchdog per
  * decision (a thread per call, the bound before the evaluator thread). Then as HTTP round trips to a
  * running service over its socket.
  */
@@ -295,7 +295,8 @@ export async function inService({ ROOT, BIN, quick }) {
     { Metrics },
     { main },
     { Deciders },
-    { runsConfiguredRegex },
+    { needsWatchdog },
+    { runMeasured },
   ] = await Promise.all(
     [
       'serve/decision-service.js',
@@ -304,7 +305,8 @@ export async function inService({ ROOT, BIN, quick }) {
       'serve/metrics.js',
       'cli/main.js',
       'serve/deciders.js',
-      'engine/configured-regex.js',
+      'engine/needs-watchdog.js',
+      'engine/bounded.js',
     ].map((m) => import(join(ROOT, 'dist', m))),
   );
   const dir = mkdtempSync(join(tmpdir(), 'tokenmap-bench-rate-'));
@@ -335,19 +337,19 @@ export async function inService({ ROOT, BIN, quick }) {
     metrics: new Metrics(),
     budgetMs: 1000,
     self: BIN,
-    bound: (fn) => fn(),
-    elsewhere: runsConfiguredRegex,
+    bound: runMeasured,
+    elsewhere: needsWatchdog,
   });
   const decider = new Deciders(cache, here, evaluator);
   const req = { args: ['htcondor-plugin', '-c', config], env: {}, stdin: payload };
   const cases = [
     {
-      name: "on the service's own thread, unbounded (this build, rules with no configured regex)",
+      name: "on the service's own thread (this build: rules that need no watchdog, a small request)",
       answer: () => decider.answer(req),
       xs: [],
     },
     {
-      name: 'evaluator thread, timed by the main thread (this build, rules with a configured regex)',
+      name: 'evaluator thread, timed by the main thread (this build: a configured regex, a pool, or a large request)',
       answer: () => evaluator.answer(req),
       xs: [],
     },

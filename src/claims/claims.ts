@@ -91,10 +91,12 @@ export function assembleClaims(
   if (f.iss === '') throw new ClaimsInvalid('the token has an empty iss');
   const scopes = f.scope === undefined ? [] : splitScope(f.scope);
   const validatorScopes = f.validatorScopes ?? (f.scope === undefined ? [] : f.scope.split(/\s+/).filter(Boolean));
+  // The first of each raw value, in order; a Set, not a search per value (quadratic in a long claim).
+  const seen = new Set<string>();
   const asserted = [
     ...(f.entitlements ?? []).map((e) => parseEntitlement(e, 'eduperson_entitlement')),
     ...(f.entitlementsClaim ?? []).map((e) => parseEntitlement(e, 'entitlements')),
-  ].filter((e, i, all) => all.findIndex((x) => x.raw === e.raw) === i);
+  ].filter((e) => !seen.has(e.raw) && Boolean(seen.add(e.raw)));
   // HTCondor's CLAIM_scope_0 (the string) and SCOPE_<i> (its pieces) must give the same entitlements.
   const scopeItems = [...new Set([...scopes, ...validatorScopes])];
   const entitlements =

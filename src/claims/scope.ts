@@ -67,22 +67,39 @@ export function pathCovers(scopePath: string, requestPath: string): boolean {
 /** storage.modify is a strict superset of storage.create. */
 const IMPLIED: Record<string, string[]> = { 'storage.create': ['storage.create', 'storage.modify'] };
 
+/** A token's scopes as grants() reads them: each classified once, however many rules ask. */
+interface ScopeIndex {
+  all: ReadonlySet<string>;
+  storage: readonly { authz: string; path: string }[];
+}
+
+// Keyed by the token's (frozen) scope list: one classification per token, not one per rule and scope,
+// which a long scope claim against many rules made quadratic.
+const indexes = new WeakMap<readonly string[], ScopeIndex>();
+
+function scopeIndex(tokenScopes: readonly string[]): ScopeIndex {
+  let ix = indexes.get(tokenScopes);
+  if (!ix) {
+    const storage: { authz: string; path: string }[] = [];
+    for (const s of new Set(tokenScopes)) {
+      const have = classifyScope(s);
+      if (have.kind === 'storage' && have.path !== null) storage.push({ authz: have.authz, path: have.path });
+    }
+    ix = { all: new Set(tokenScopes), storage };
+    indexes.set(tokenScopes, ix);
+  }
+  return ix;
+}
+
 /**
  * Whether the token's scopes grant a required scope: compute and other items exactly; a storage item when
  * some valid token item of that authorisation (or a superset) has a path covering the required path.
  */
 export function grants(tokenScopes: readonly string[], required: string): boolean {
   const want = classifyScope(required);
-  if (want.kind !== 'storage') return tokenScopes.includes(required);
+  const ix = scopeIndex(tokenScopes);
+  if (want.kind !== 'storage') return ix.all.has(required);
   if (want.path === null) return false;
   const authz = IMPLIED[want.authz] ?? [want.authz];
-  return tokenScopes.some((s) => {
-    const have = classifyScope(s);
-    return (
-      have.kind === 'storage' &&
-      have.path !== null &&
-      authz.includes(have.authz) &&
-      pathCovers(have.path, want.path as string)
-    );
-  });
+  return ix.storage.some((have) => authz.includes(have.authz) && pathCovers(have.path, want.path as string));
 }

@@ -11,7 +11,8 @@ import { Metrics } from '../serve/metrics.js';
 import { RuleCache, type ReloadReport, type Served } from '../serve/rule-cache.js';
 import { DecisionService } from '../serve/decision-service.js';
 import { Deciders } from '../serve/deciders.js';
-import { runsConfiguredRegex } from '../engine/configured-regex.js';
+import { needsWatchdog } from '../engine/needs-watchdog.js';
+import { runMeasured } from '../engine/bounded.js';
 import { Evaluator } from '../serve/evaluator.js';
 import { runService } from '../serve/service.js';
 import { parsePort } from '../serve/lane-port.js';
@@ -86,8 +87,8 @@ export async function runServe(opts: ServeOptions, io: CliIo, argv: readonly str
     metrics,
     budgetMs,
     self: io.self,
-    bound: (fn) => fn(),
-    elsewhere: runsConfiguredRegex,
+    bound: runMeasured,
+    elsewhere: needsWatchdog,
   });
   const decider = new Deciders(cache, here, evaluator);
   try {

@@ -56,6 +56,23 @@ const cpuMsSince = (start: NodeJS.CpuUsage) => {
 const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 /**
+ * Runs `fn` to its end, then holds it to the bounds runBudgeted would have stopped it at: for evaluations
+ * that cannot run away (serve's main thread, serve/deciders.ts), so that one that ran past a bound gets
+ * the answer the cold path gives (BudgetExceeded, DeadlineExceeded), not a different one.
+ */
+export const runMeasured: Bound = <T>(fn: () => T, wallMs: number, cpuMs: number): T => {
+  const start = monotonicMs();
+  const cpu = process.cpuUsage();
+  const result = fn();
+  const wall = monotonicMs() - start;
+  // As in runBudgeted: whichever bound the timer would have reached first.
+  if (wall >= wallMs && wallMs <= cpuMs) throw new DeadlineExceeded(wallMs);
+  if (cpuMsSince(cpu) >= cpuMs) throw new BudgetExceeded(cpuMs);
+  if (wall >= wallMs) throw new DeadlineExceeded(wallMs);
+  return result;
+};
+
+/**
  * Runs `fn` within `wallMs` of wall-clock time and `cpuMs` of CPU time. The budget is CPU time, as PCRE2's
  * match limit counts work, not time: on a loaded machine a timer also fires while the process merely
  * waits for a core, and a sound evaluation must not fail then. So a run cut by the timer before it used

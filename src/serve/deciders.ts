@@ -1,9 +1,11 @@
 /**
- * Where the service decides. Rules that run no regex the configuration wrote (engine/configured-regex.ts)
- * are decided here, on the thread that read the request: nothing in such an evaluation can run away, so it
- * needs no bound, and it saves the two cross-thread wake-ups of the evaluator thread (about half of an
- * in-service decision, and most of its p99: `npm run bench`). Rules that do run one go to the evaluator
- * thread (evaluator.ts), which is timed from here and replaced when a decision runs past its bound.
+ * Where the service decides. A small request (HERE_MAX_BYTES) for rules that need no watchdog
+ * (engine/needs-watchdog.ts) is decided here, on the thread that read it: nothing in such an evaluation
+ * grows faster than its input, which is small, so it needs no bound that could stop it; it is held to the
+ * cold path's bounds afterwards (runMeasured), so that the answer is the cold path's. That saves the two
+ * cross-thread wake-ups of the evaluator thread (about half of an in-service decision, and most of its
+ * p99: `npm run bench`). Everything else goes to the evaluator thread (evaluator.ts), which is timed from
+ * here and stopped when a decision runs past its bound, while this thread goes on accepting.
  *
  * This thread's RuleCache is the one status, metrics and the log show. The evaluator thread keeps its own
  * copy, built by the same builder from the same files at the same watcher tick.
@@ -13,11 +15,25 @@ import type { Evaluator } from './evaluator.js';
 import type { CalloutRequest } from './protocol.js';
 import type { RuleCache, RulesView } from './rule-cache.js';
 
+/**
+ * Bytes of stdin and environment a request decided here may hold: a WLCG or EGI token's payload is 1-8 KiB.
+ * Above it the evaluator thread decides, where a pathological claim list (tens of thousands of items in
+ * stdin_max) cannot hold the thread that accepts connections.
+ */
+export const HERE_MAX_BYTES = 16 * 1024;
+
+/** What a request carries that the decision reads: its stdin and its environment (names and values). */
+export function requestBytes(req: CalloutRequest): number {
+  let n = req.stdin?.length ?? 0;
+  for (const k in req.env) n += k.length + (req.env[k]?.length ?? 0);
+  return n;
+}
+
 export class Deciders {
   constructor(
     /** This thread's rules: the view, and what `here` decides with. */
     private readonly cache: RuleCache,
-    /** Decides on this thread, unbounded; `elsewhere` is runsConfiguredRegex. */
+    /** Decides on this thread (bound: runMeasured; `elsewhere`: needsWatchdog). */
     private readonly here: DecisionService,
     private readonly thread: Evaluator,
   ) {}
@@ -28,6 +44,7 @@ export class Deciders {
   }
 
   async answer(req: CalloutRequest): Promise<Buffer> {
+    if (requestBytes(req) > HERE_MAX_BYTES) return this.thread.answer(req);
     return (await this.here.answer(req)) ?? this.thread.answer(req);
   }
 

@@ -86,10 +86,11 @@ async function openLane(
     const at = server.address();
     if (typeof at !== 'object' || at === null || at.address !== '127.0.0.1' || at.port !== port) {
       server.close();
+      const got = typeof at === 'object' && at !== null ? `${at.address}:${at.port}` : 'not a TCP socket';
       throw new TokenmapError(
         'LANE_PORT',
-        `the second socket systemd passed is ${typeof at === 'string' ? JSON.stringify(at) : `${at?.address}:${at?.port}`}, ` +
-          `not 127.0.0.1:${port} ([serve] port): ListenStream=127.0.0.1:${port} in the socket unit's drop-in`,
+        `the second socket systemd passed is ${got}, not 127.0.0.1:${port} ([serve] port): ` +
+          `ListenStream=127.0.0.1:${port} in the socket unit's drop-in`,
       );
     }
   }
