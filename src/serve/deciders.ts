@@ -16,15 +16,16 @@ import type { CalloutRequest } from './protocol.js';
 import type { RuleCache, RulesView } from './rule-cache.js';
 
 /**
- * Bytes of stdin and environment a request decided here may hold: a WLCG or EGI token's payload is 1-8 KiB.
- * Above it the evaluator thread decides, where a pathological claim list (tens of thousands of items in
+ * Bytes of arguments, stdin and environment a request decided here may hold: a WLCG or EGI token's payload
+ * is 1-8 KiB. Above it the evaluator thread decides, where a pathological claim list (tens of thousands of items in
  * stdin_max) cannot hold the thread that accepts connections.
  */
 export const HERE_MAX_BYTES = 16 * 1024;
 
-/** What a request carries that the decision reads: its stdin and its environment (names and values). */
+/** What a request carries that the decision reads: its arguments, stdin and environment (names and values). */
 export function requestBytes(req: CalloutRequest): number {
   let n = req.stdin?.length ?? 0;
+  for (const a of req.args) n += a.length;
   for (const k in req.env) n += k.length + (req.env[k]?.length ?? 0);
   return n;
 }
