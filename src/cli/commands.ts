@@ -167,8 +167,9 @@ export const COMMANDS: CommandSpec[] = [
       'path. Files the rules were read from are watched; a change is in effect within 2 s, SIGHUP reloads\n' +
       'at once, a failed reload keeps the last good rules. GET /metrics on the socket is Prometheus text.\n' +
       'With --port (or [serve] port) it also answers on a privileged port of 127.0.0.1, which the client\n' +
-      'reaches with bash alone (README "The fast lane").\n' +
-      '--status asks a running service instead (as `tokenmap status`).',
+      'reaches with bash alone (README "The fast lane"). Under systemd socket activation (LISTEN_FDS) it\n' +
+      'takes the Unix socket systemd passes and, as the lane, a second one on 127.0.0.1:[serve] port\n' +
+      '(dist-files/systemd). --status asks a running service instead (as `tokenmap status`).',
     options: [
       option('--config <file>', 'site configuration (default: $TOKENMAP_CONFIG, else /etc/tokenmap/tokenmap.ini)'),
       option('-c, --policy <file>', 'serve these policy files instead of a configuration; repeatable, in order', {
