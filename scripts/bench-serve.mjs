@@ -296,7 +296,8 @@ export async function inService({ ROOT, BIN, quick }) {
     { main },
     { Deciders },
     { needsWatchdog },
-    { runMeasured },
+    { measuredBound },
+    { ownThreadCpuClock },
   ] = await Promise.all(
     [
       'serve/decision-service.js',
@@ -307,6 +308,7 @@ export async function inService({ ROOT, BIN, quick }) {
       'serve/deciders.js',
       'engine/needs-watchdog.js',
       'engine/bounded.js',
+      'serve/thread-cpu.js',
     ].map((m) => import(join(ROOT, 'dist', m))),
   );
   const dir = mkdtempSync(join(tmpdir(), 'tokenmap-bench-rate-'));
@@ -337,7 +339,7 @@ export async function inService({ ROOT, BIN, quick }) {
     metrics: new Metrics(),
     budgetMs: 1000,
     self: BIN,
-    bound: runMeasured,
+    bound: measuredBound(ownThreadCpuClock()),
     elsewhere: needsWatchdog,
   });
   const decider = new Deciders(cache, here, evaluator);

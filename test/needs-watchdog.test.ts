@@ -1,7 +1,8 @@
 // Which rules `serve` may decide on the thread that accepts connections (engine/needs-watchdog.ts): only
 // those whose evaluation cannot run away. A map line that is a real regex, a site safe_pattern (it sees
-// what a `\1` made) or a pool (a lease may wait for another taker) sends decisions to the evaluator
-// thread, which can be stopped; what reads as a regex but is a plain comparison does not.
+// what a `\1` made), a pool (a lease may wait for another taker) or many rules of one issuer sends
+// decisions to the evaluator thread, which can be stopped; what reads as a regex but is a plain
+// comparison does not.
 import t from 'tap';
 import { needsWatchdog } from '../src/engine/needs-watchdog.js';
 import { buildRuleSet } from '../src/engine/rule-set.js';
@@ -51,6 +52,19 @@ t.test('a watchdog: a real regex, a site safe pattern, a pool', async (t) => {
     needsWatchdog(site('[rules]\nsource[] = policy:p.ini\n[identity]\nsafe_pattern = ^(a|a)*$\n', { 'p.ini': POLICY })),
     true,
     'a site safe_pattern',
+  );
+  const many = (n: number) =>
+    Array.from({ length: n }, (_, i) => `u${i} = * https://iss.example * compute.create urn:x:g${i}\n`).join('');
+  const policy = (n: number) => put(scratch(), 'cv.ini', `[mappings]\n${many(n)}`);
+  t.equal(
+    needsWatchdog(buildRuleSet({ flags: [{ kind: 'policy', path: policy(64) }] }, nodeReader)),
+    false,
+    '64 rules',
+  );
+  t.equal(
+    needsWatchdog(buildRuleSet({ flags: [{ kind: 'policy', path: policy(65) }] }, nodeReader)),
+    true,
+    'more than 64 rules of one issuer (each reads the whole token)',
   );
   const pools = poolSite({ accounts: 2 });
   t.equal(

@@ -12,7 +12,8 @@ import { RuleCache, type ReloadReport, type Served } from '../serve/rule-cache.j
 import { DecisionService } from '../serve/decision-service.js';
 import { Deciders } from '../serve/deciders.js';
 import { needsWatchdog } from '../engine/needs-watchdog.js';
-import { runMeasured } from '../engine/bounded.js';
+import { measuredBound } from '../engine/bounded.js';
+import { ownThreadCpuClock } from '../serve/thread-cpu.js';
 import { Evaluator } from '../serve/evaluator.js';
 import { runService } from '../serve/service.js';
 import { parsePort } from '../serve/lane-port.js';
@@ -87,7 +88,7 @@ export async function runServe(opts: ServeOptions, io: CliIo, argv: readonly str
     metrics,
     budgetMs,
     self: io.self,
-    bound: runMeasured,
+    bound: measuredBound(ownThreadCpuClock()),
     elsewhere: needsWatchdog,
   });
   const decider = new Deciders(cache, here, evaluator);

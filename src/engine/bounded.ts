@@ -52,25 +52,37 @@ const cpuMsSince = (start: NodeJS.CpuUsage) => {
   return (d.user + d.system) / 1000;
 };
 
+/** The timer fires a little after the CPU time it allowed was used: 90% of the budget counts as all of it. */
+const CPU_SLACK = 0.9;
+
 /** A monotonic clock in ms; not `performance.now()`, whose first use loads perf_hooks into a callout. */
 const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 /**
- * Runs `fn` to its end, then holds it to the bounds runBudgeted would have stopped it at: for evaluations
- * that cannot run away (serve's main thread, serve/deciders.ts), so that one that ran past a bound gets
- * the answer the cold path gives (BudgetExceeded, DeadlineExceeded), not a different one.
+ * A bound that runs `fn` to its end, then holds it to the bounds runBudgeted would have stopped it at:
+ * for evaluations that cannot run away (serve's main thread, serve/deciders.ts), so that one past a bound
+ * gets the answer the cold path gives (BudgetExceeded, DeadlineExceeded), not a different one. CPU time
+ * is the calling thread's own (`threadCpuMs`: the process's would count the evaluator thread's work
+ * against this decision); where it is unknown (null), wall-clock time counts, which is stricter.
  */
-export const runMeasured: Bound = <T>(fn: () => T, wallMs: number, cpuMs: number): T => {
-  const start = monotonicMs();
-  const cpu = process.cpuUsage();
-  const result = fn();
-  const wall = monotonicMs() - start;
-  // As in runBudgeted: whichever bound the timer would have reached first.
-  if (wall >= wallMs && wallMs <= cpuMs) throw new DeadlineExceeded(wallMs);
-  if (cpuMsSince(cpu) >= cpuMs) throw new BudgetExceeded(cpuMs);
-  if (wall >= wallMs) throw new DeadlineExceeded(wallMs);
-  return result;
-};
+export function measuredBound(threadCpuMs: () => number | null): Bound {
+  return <T>(fn: () => T, wallMs: number, cpuMs: number): T => {
+    const start = monotonicMs();
+    const cpu0 = threadCpuMs();
+    const result = fn();
+    const wall = monotonicMs() - start;
+    // CPU time never exceeds wall-clock time on one thread: a quick decision needs no second reading.
+    if (wall < Math.min(wallMs, cpuMs) * CPU_SLACK) return result;
+    const cpu1 = cpu0 === null ? null : threadCpuMs();
+    const used = cpu0 === null || cpu1 === null ? wall : cpu1 - cpu0;
+    // As runBudgeted would have seen it: its timer fires at the first bound; past the CPU budget (90% of it
+    // once the timer fired) is BudgetExceeded, past the deadline DeadlineExceeded.
+    if (wall >= wallMs && wallMs <= cpuMs) throw new DeadlineExceeded(wallMs);
+    if (used >= cpuMs || (wall >= cpuMs && used >= cpuMs * CPU_SLACK)) throw new BudgetExceeded(cpuMs);
+    if (wall >= wallMs) throw new DeadlineExceeded(wallMs);
+    return result;
+  };
+}
 
 /**
  * Runs `fn` within `wallMs` of wall-clock time and `cpuMs` of CPU time. The budget is CPU time, as PCRE2's
@@ -92,8 +104,7 @@ export const runBudgeted: Bound = <T>(fn: () => T, wallMs: number, cpuMs: number
       if (!(e instanceof DeadlineExceeded)) throw e;
       cpu += cpuMsSince(start);
       if (cpuMs - cpu >= left) throw new DeadlineExceeded(wallMs);
-      // 90%: the timer fires a little after the CPU time it allowed was used.
-      if (cpu >= cpuMs * 0.9) throw new BudgetExceeded(cpuMs);
+      if (cpu >= cpuMs * CPU_SLACK) throw new BudgetExceeded(cpuMs);
     }
   }
 };

@@ -2,7 +2,7 @@
  * Where the service decides. A small request (HERE_MAX_BYTES) for rules that need no watchdog
  * (engine/needs-watchdog.ts) is decided here, on the thread that read it: nothing in such an evaluation
  * grows faster than its input, which is small, so it needs no bound that could stop it; it is held to the
- * cold path's bounds afterwards (runMeasured), so that the answer is the cold path's. That saves the two
+ * cold path's bounds afterwards (measuredBound), so that the answer is the cold path's. That saves the two
  * cross-thread wake-ups of the evaluator thread (about half of an in-service decision, and most of its
  * p99: `npm run bench`). Everything else goes to the evaluator thread (evaluator.ts), which is timed from
  * here and stopped when a decision runs past its bound, while this thread goes on accepting.
@@ -34,7 +34,7 @@ export class Deciders {
   constructor(
     /** This thread's rules: the view, and what `here` decides with. */
     private readonly cache: RuleCache,
-    /** Decides on this thread (bound: runMeasured; `elsewhere`: needsWatchdog). */
+    /** Decides on this thread (bound: measuredBound; `elsewhere`: needsWatchdog). */
     private readonly here: DecisionService,
     private readonly thread: Evaluator,
   ) {}

@@ -4,7 +4,7 @@
  * work, not the process's nor the time it waited for a core. Elsewhere, or when /proc is hidden, the time
  * is unknown (null) and callers count wall-clock time instead (stricter, never looser).
  */
-import { readFileSync, readlinkSync } from 'node:fs';
+import { openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 
 /** The calling thread's kernel thread id, or null. */
 export function ownThreadId(): number | null {
@@ -25,4 +25,29 @@ export function threadCpuMs(tid: number | null): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * A clock of the calling thread's own CPU time in ms, for measuredBound: the schedstat file is opened once
+ * and read again in place (about 1 µs, against 16 µs for opening it each time). Null readings where /proc
+ * is hidden. Only for the thread that made it: the file names that thread.
+ */
+export function ownThreadCpuClock(): () => number | null {
+  let fd: number | null;
+  try {
+    fd = openSync('/proc/thread-self/schedstat', 'r');
+  } catch {
+    fd = null;
+  }
+  const buf = Buffer.alloc(64);
+  return () => {
+    if (fd === null) return null;
+    try {
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      const ns = Number(buf.toString('latin1', 0, n).split(' ')[0]);
+      return Number.isFinite(ns) ? ns / 1e6 : null;
+    } catch {
+      return null;
+    }
+  };
 }
