@@ -71,6 +71,17 @@ export const ERROR_CODES = {
 /** A stable error code: one of ERROR_CODES (README "Error codes"). */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** The first of several problems found in one file, as the error that stops the command, counting the rest. */
+export function firstOf(
+  code: ErrorCode,
+  problems: readonly { message: string; pos: SourcePos }[],
+): TokenmapError | null {
+  const first = problems[0];
+  if (!first) return null;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  return new TokenmapError(code, first.message + more, first.pos);
+}
+
 /** `FILE:LINE[:COL]`; line 0 means the file as a whole. */
 export function formatPos(pos: SourcePos): string {
   if (pos.line === 0) return pos.file;

@@ -14,7 +14,7 @@
  */
 import type { Claims } from '../claims/claims.js';
 import { parseEntitlement } from '../claims/entitlement.js';
-import { formatPos, TokenmapError, type SourcePos } from '../errors.js';
+import { firstOf, formatPos, type SourcePos } from '../errors.js';
 
 export type BanEntry =
   | { kind: 'subject'; iss: string; sub: string; pos: SourcePos }
@@ -200,19 +200,18 @@ export function describeBan(e: BanEntry): string {
 }
 
 /**
- * Every ban list, read now (an admin's edit takes effect on the next decision). A list that cannot be read
- * or has a syntax error fails the decision: a ban that cannot be checked must not let anyone through.
+ * One ban list, read and parsed. A list that cannot be read or has a syntax error fails the decision: a
+ * ban that cannot be checked must not let anyone through.
  */
-export function readBanLists(files: readonly string[], readText: (file: string) => string): BanList[] {
-  return files.map((file) => {
-    const { list, problems } = parseBanList(readText(file), file);
-    const first = problems[0];
-    if (first)
-      throw new TokenmapError(
-        'BANS_INVALID',
-        first.message + (problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''),
-        first.pos,
-      );
-    return list;
-  });
+export function readBanList(file: string, readText: (file: string) => string): BanList {
+  const { list, problems } = parseBanList(readText(file), file);
+  const invalid = firstOf('BANS_INVALID', problems);
+  if (invalid) throw invalid;
+  return list;
 }
+
+/** Where a decision's ban lists come from: each read now (the cold path), or a cache that checks (serve). */
+export type BanSource = (files: readonly string[], read: (file: string) => BanList) => BanList[];
+
+/** Every ban list, read now: an admin's edit takes effect on the next decision. */
+export const readBanLists: BanSource = (files, read) => files.map(read);

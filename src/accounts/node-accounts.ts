@@ -9,7 +9,7 @@
 import { readText } from '../io/read-text.js';
 import type { FileReader } from '../io/reader.js';
 import type { Accounts } from './accounts.js';
-import { readBanLists } from './ban-list.js';
+import { readBanList, readBanLists, type BanSource } from './ban-list.js';
 import { nodeLeaseHost } from './node-lease-dir.js';
 import { poolLeases } from './pool-leases.js';
 
@@ -17,6 +17,7 @@ export function nodeAccounts(
   reader: FileReader,
   env: Readonly<Record<string, string | undefined>>,
   waitMs: number,
+  banSource: BanSource = readBanLists,
 ): Accounts {
   const armed = env.TOKENMAP_TEST_KILL_AT_STEP === process.env.TOKENMAP_TEST_KILL_AT_STEP;
   const killAt = armed ? Number(env.TOKENMAP_TEST_KILL_AT_STEP ?? NaN) : NaN;
@@ -27,7 +28,8 @@ export function nodeAccounts(
     : undefined;
   const leases = poolLeases(nodeLeaseHost(hook));
   return {
-    bans: (files) => readBanLists(files, (f) => readText(reader, f, 'ban list', 'BANS_UNREADABLE')),
+    bans: (files) =>
+      banSource(files, (f) => readBanList(f, (file) => readText(reader, file, 'ban list', 'BANS_UNREADABLE'))),
     pool: (pool, claims, peek) =>
       peek ? leases.peek(pool, claims) : leases.lease(pool, claims, { now: Date.now, giveUpAtMs: Date.now() + waitMs }),
   };

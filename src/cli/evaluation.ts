@@ -20,6 +20,7 @@ import type { RuleSetProvider, RuleSetRequest } from '../engine/rule-set-provide
 import type { FileReader } from '../io/reader.js';
 import type { LookupProbe } from '../mapfile/lookup.js';
 import { nodeAccounts } from '../accounts/node-accounts.js';
+import type { BanSource } from '../accounts/ban-list.js';
 import { nodeReader } from '../io/node-reader.js';
 import { auditRecord, openAuditLog, type AuditLog } from '../audit/log.js';
 import { EXIT_NO, EXIT_OK, reportFailure } from './fail.js';
@@ -95,6 +96,8 @@ export interface CalloutHooks {
    * it as it is: the service's main thread times that thread and terminates it (src/serve/evaluator.ts).
    */
   bound?: Bound;
+  /** Where the ban lists come from (serve: parsed once per version of each file, serve/ban-cache.ts). */
+  bans?: BanSource;
 }
 
 /** The RuleSet of this command line: the rule-source flags when there are any, else the configuration. */
@@ -206,7 +209,7 @@ export async function runCallout(
       claims = await readClaims(rules, started);
       const msLeft = rules.settings.deadline * 1000 - (io.now() - started);
       // Waiting out other takers of a pool gets half of what is left; the rest answers.
-      const accounts = nodeAccounts(nodeReader, io.env, msLeft / 2);
+      const accounts = nodeAccounts(nodeReader, io.env, msLeft / 2, io.bans);
       decision = boundedEvaluate(rules, claims, io.now(), msLeft, { ce, accounts }, io.bound);
       if (decision.result === 'mapped') io.out(decision.answer ?? '');
     } catch (e) {

@@ -6,7 +6,7 @@
  * engine/rule-set.ts). Every problem names FILE:LINE.
  */
 import { decode } from 'ini';
-import { TokenmapError, type SourcePos } from '../errors.js';
+import { firstOf, TokenmapError, type SourcePos } from '../errors.js';
 import { validate as validateConfig } from '../generated/config-validator.js';
 import type { FileReader } from '../io/reader.js';
 import { readText } from '../io/read-text.js';
@@ -150,13 +150,8 @@ export function parseSiteConfig(text: string, file: string): SiteConfig {
   const pos = new Map<string, SourcePos>([...scan.positions].map(([k, v]) => [k, { file, line: v.line }]));
   const doc = decode(text) as Record<string, Section>;
   const problems = schemaProblems(validateConfig as Validator, doc, pos, { file, line: 0 });
-  const first = problems[0];
-  if (first)
-    throw new TokenmapError(
-      'CONFIG_INVALID',
-      first.message + (problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''),
-      first.pos,
-    );
+  const invalid = firstOf('CONFIG_INVALID', problems);
+  if (invalid) throw invalid;
 
   const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
   const abs = (p: string) => (p.startsWith('/') ? p : dir + p);

@@ -9,6 +9,7 @@ import type { Decision } from '../engine/decision.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { Metrics, Result } from './metrics.js';
 import { answerFrame, fallbackFrame, type CalloutRequest, type FallbackReason } from './protocol.js';
+import { BanCache } from './ban-cache.js';
 import { requestIo, type RequestIo } from './request-io.js';
 import { NotServed, RuleCache } from './rule-cache.js';
 
@@ -42,6 +43,9 @@ export interface ServiceOptions {
 class Elsewhere extends Error {}
 
 export class DecisionService {
+  /** Ban lists parsed once per version of each file, for every request this service answers. */
+  private readonly bans = new BanCache();
+
   constructor(private readonly o: ServiceOptions) {}
 
   /** The frame of one callout; null when its rules are decided elsewhere (ServiceOptions.elsewhere). */
@@ -87,6 +91,7 @@ export class DecisionService {
           throw new HandedBack();
         }
       },
+      this.bans.source,
     );
     const code = await this.o.main(req.args, captured);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
