@@ -1,7 +1,7 @@
 // Ban lists: the syntax, FILE:LINE for every entry and problem, and what each kind of entry refuses.
 import fc from 'fast-check';
 import t from 'tap';
-import { describeBan, findBan, parseBanList, readBanList } from '../src/accounts/ban-list.js';
+import { banListFrom, describeBan, findBan, parseBanList, readBanLists } from '../src/accounts/ban-list.js';
 import { claimsFromPayload } from '../src/claims/from-payload.js';
 import { claimsFromSubject } from '../src/claims/from-subject.js';
 import { TokenmapError } from '../src/errors.js';
@@ -63,12 +63,16 @@ t.test('problems name FILE:LINE', (t) => {
 t.test('an unreadable or invalid list fails, naming it', (t) => {
   t.throws(
     () =>
-      readBanList('/b', () => {
-        throw new TokenmapError('BANS_UNREADABLE', 'cannot read ban list (ENOENT)', { file: '/b', line: 0 });
-      }),
+      readBanLists(
+        ['/b'],
+        () => {
+          throw new TokenmapError('BANS_UNREADABLE', 'cannot read ban list (ENOENT)', { file: '/b', line: 0 });
+        },
+        (b, f) => banListFrom(Buffer.from(b).toString('utf8'), f),
+      ),
     { code: 'BANS_UNREADABLE' },
   );
-  t.throws(() => readBanList('/b', () => 'jti\nissuer'), {
+  t.throws(() => banListFrom('jti\nissuer', '/b'), {
     code: 'BANS_INVALID',
     message: /\(and 1 more\)/,
     pos: { line: 1 },

@@ -200,18 +200,25 @@ export function describeBan(e: BanEntry): string {
 }
 
 /**
- * One ban list, read and parsed. A list that cannot be read or has a syntax error fails the decision: a
- * ban that cannot be checked must not let anyone through.
+ * One ban list, parsed. A list with a syntax error fails the decision (as one that cannot be read does):
+ * a ban that cannot be checked must not let anyone through.
  */
-export function readBanList(file: string, readText: (file: string) => string): BanList {
-  const { list, problems } = parseBanList(readText(file), file);
+export function banListFrom(text: string, file: string): BanList {
+  const { list, problems } = parseBanList(text, file);
   const invalid = firstOf('BANS_INVALID', problems);
   if (invalid) throw invalid;
   return list;
 }
 
-/** Where a decision's ban lists come from: each read now (the cold path), or a cache that checks (serve). */
-export type BanSource = (files: readonly string[], read: (file: string) => BanList) => BanList[];
+/**
+ * Where a decision's ban lists come from: each read now, and parsed (the cold path), or read now and
+ * parsed only when its bytes changed (serve).
+ */
+export type BanSource = (
+  files: readonly string[],
+  read: (file: string) => Uint8Array,
+  parse: (bytes: Uint8Array, file: string) => BanList,
+) => BanList[];
 
 /** Every ban list, read now: an admin's edit takes effect on the next decision. */
-export const readBanLists: BanSource = (files, read) => files.map(read);
+export const readBanLists: BanSource = (files, read, parse) => files.map((file) => parse(read(file), file));

@@ -6,10 +6,10 @@
  * is armed only when the process's own environment says so too: a request to a long-lived server, whose
  * callout environment comes from its client, cannot kill the server.
  */
-import { readText } from '../io/read-text.js';
+import { readBytes, textOf } from '../io/read-text.js';
 import type { FileReader } from '../io/reader.js';
 import type { Accounts } from './accounts.js';
-import { readBanList, readBanLists, type BanSource } from './ban-list.js';
+import { banListFrom, readBanLists, type BanSource } from './ban-list.js';
 import { nodeLeaseHost } from './node-lease-dir.js';
 import { poolLeases } from './pool-leases.js';
 
@@ -29,7 +29,11 @@ export function nodeAccounts(
   const leases = poolLeases(nodeLeaseHost(hook));
   return {
     bans: (files) =>
-      banSource(files, (f) => readBanList(f, (file) => readText(reader, file, 'ban list', 'BANS_UNREADABLE'))),
+      banSource(
+        files,
+        (f) => readBytes(reader, f, 'ban list', 'BANS_UNREADABLE'),
+        (bytes, f) => banListFrom(textOf(bytes, f, 'ban list', 'BANS_UNREADABLE'), f),
+      ),
     pool: (pool, claims, peek) =>
       peek ? leases.peek(pool, claims) : leases.lease(pool, claims, { now: Date.now, giveUpAtMs: Date.now() + waitMs }),
   };
