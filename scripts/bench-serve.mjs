@@ -342,7 +342,7 @@ export async function inService({ ROOT, BIN, quick }) {
     bound: measuredBound(ownThreadCpuClock()),
     elsewhere: needsWatchdog,
   });
-  const decider = new Deciders(cache, here, evaluator);
+  const decider = new Deciders(cache, here, evaluator, new Metrics());
   const req = { args: ['htcondor-plugin', '-c', config], env: {}, stdin: payload };
   const cases = [
     {

@@ -102,4 +102,6 @@ t.test('a reload that adds a regex line moves its decisions to the bounded threa
   );
   t.equal(await metric(svc.socket, 'tokenmap_fallbacks_total{reason="over-budget"}'), 1, 'handed back by the thread');
   t.equal(await metric(svc.socket, 'tokenmap_decisions_total{result="mapped"}'), 4, 'the others by the service');
+  t.equal(await metric(svc.socket, 'tokenmap_decisions_by_thread_total{thread="main"}'), 1, 'before: the main thread');
+  t.equal(await metric(svc.socket, 'tokenmap_decisions_by_thread_total{thread="evaluator"}'), 3, 'after: the thread');
 });

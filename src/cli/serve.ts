@@ -91,7 +91,7 @@ export async function runServe(opts: ServeOptions, io: CliIo, argv: readonly str
     bound: measuredBound(ownThreadCpuClock()),
     elsewhere: needsWatchdog,
   });
-  const decider = new Deciders(cache, here, evaluator);
+  const decider = new Deciders(cache, here, evaluator, metrics);
   try {
     return await runService({
       socket: resolveSocket(opts.socket, { TOKENMAP_SOCKET: serve?.socket, ...io.env }),

@@ -12,6 +12,7 @@
  */
 import type { DecisionService } from './decision-service.js';
 import type { Evaluator } from './evaluator.js';
+import type { Metrics } from './metrics.js';
 import type { CalloutRequest } from './protocol.js';
 import type { RuleCache, RulesView } from './rule-cache.js';
 
@@ -30,6 +31,8 @@ export function requestBytes(req: CalloutRequest): number {
   return n;
 }
 
+const DECIDED = 'T'.charCodeAt(0);
+
 export class Deciders {
   constructor(
     /** This thread's rules: the view, and what `here` decides with. */
@@ -37,6 +40,7 @@ export class Deciders {
     /** Decides on this thread (bound: measuredBound; `elsewhere`: needsWatchdog). */
     private readonly here: DecisionService,
     private readonly thread: Evaluator,
+    private readonly metrics: Pick<Metrics, 'decidedOn'>,
   ) {}
 
   /** The rules as status, metrics and the log show them. */
@@ -45,8 +49,11 @@ export class Deciders {
   }
 
   async answer(req: CalloutRequest): Promise<Buffer> {
-    if (requestBytes(req) > HERE_MAX_BYTES) return this.thread.answer(req);
-    return (await this.here.answer(req)) ?? this.thread.answer(req);
+    const here = requestBytes(req) > HERE_MAX_BYTES ? null : await this.here.answer(req);
+    const frame = here ?? (await this.thread.answer(req));
+    // A decision (a T frame), not a handback to the cold path (F).
+    if (frame[0] === DECIDED) this.metrics.decidedOn(here ? 'main' : 'evaluator');
+    return frame;
   }
 
   /** One watcher tick. */

@@ -9,6 +9,9 @@ import type { FallbackReason } from './protocol.js';
 export type Result = 'mapped' | 'declined' | 'error';
 export type Lane = 'socket' | 'tcp';
 const LANES: readonly Lane[] = ['socket', 'tcp'];
+/** Where the service decided: its main thread, or the evaluator thread (serve/deciders.ts). */
+export type DecidedOn = 'main' | 'evaluator';
+const THREADS: readonly DecidedOn[] = ['main', 'evaluator'];
 export const RESULTS: readonly Result[] = ['mapped', 'declined', 'error'];
 
 /** Seconds; a decision is tens of microseconds, a slow one is bounded by the deadline. */
@@ -25,6 +28,7 @@ export class Metrics {
   readonly refused = new Map<string, number>();
   /** Callout requests taken up, by the way they came: the Unix socket or the TCP fast lane. */
   readonly lanes = new Map<Lane, number>(LANES.map((l) => [l, 0]));
+  readonly threads = new Map<DecidedOn, number>(THREADS.map((th) => [th, 0]));
   readonly reloads = { ok: 0, failed: 0 };
   private readonly buckets = new Array<number>(BUCKETS.length).fill(0);
   private latencySum = 0;
@@ -42,6 +46,10 @@ export class Metrics {
 
   fallback(reason: FallbackReason): void {
     this.fallbacks.set(reason, (this.fallbacks.get(reason) ?? 0) + 1);
+  }
+
+  decidedOn(thread: DecidedOn): void {
+    this.threads.set(thread, (this.threads.get(thread) ?? 0) + 1);
   }
 
   request(lane: Lane): void {
@@ -101,6 +109,12 @@ export class Metrics {
       'Callout requests decoded and taken up, by lane (socket: the Unix socket; tcp: the fast lane).',
       'lane',
       this.lanes,
+    );
+    labelled(
+      'tokenmap_decisions_by_thread_total',
+      'Decisions by where they were made: main (no watchdog needed, a small request) or evaluator.',
+      'thread',
+      this.threads,
     );
     labelled('tokenmap_reloads_total', 'Rule reloads, by outcome.', 'result', Object.entries(this.reloads));
     gauge('tokenmap_config_generation', 'Generation of the rules in use (1 = as started).', extra.generation);
