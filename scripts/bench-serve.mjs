@@ -328,7 +328,6 @@ export async function inService({ ROOT, BIN, quick }) {
     budgetMs: 1000,
     self: BIN,
     metrics: new Metrics(),
-    onReload: () => {},
     log: (line) => console.error(line),
   });
   // As `tokenmap serve` puts them together (cli/serve.ts).

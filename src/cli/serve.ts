@@ -72,14 +72,12 @@ export async function runServe(opts: ServeOptions, io: CliIo, argv: readonly str
   const port = opts.port ?? (io.env.TOKENMAP_PORT || serve?.port);
   const lanePort = port === undefined ? null : parsePort(port, opts.port === undefined ? 'the port' : '--port');
   const budgetMs = (serve?.budget ?? DEFAULT_BUDGET_S) * 1000;
-  // Reloads are reported once, by this thread's cache (deciders.ts).
   const evaluator = await Evaluator.start({
     loader: join(__dirname, '..', 'bin', 'load-bundle.cjs'),
     served,
     budgetMs,
     self: io.self,
     metrics,
-    onReload: () => {},
     log,
   });
   const here = new DecisionService({

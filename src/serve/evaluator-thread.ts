@@ -6,33 +6,19 @@
  * terminates it when it runs past them (evaluator.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Binary } from '../bytes.js';
 import type { Bound } from '../engine/bounded.js';
 import type { CliIo } from '../io/cli-io.js';
 import { memoryIo } from '../io/memory-io.js';
 import { DecisionService, type Main } from './decision-service.js';
 import type { Result } from './metrics.js';
 import type { CalloutRequest, FallbackReason } from './protocol.js';
-import { RuleCache, type ReloadReport, type Served } from './rule-cache.js';
+import { RuleCache, type Served } from './rule-cache.js';
 import { ownThreadId } from './thread-cpu.js';
 
 export interface EvaluatorData {
   served: Served;
   budgetMs: number;
   self: string;
-  /** Where the generation count goes on (a replaced thread builds the next generation, not the first). */
-  generation: number;
-}
-
-/** RulesView as data (what crosses to the main thread). */
-export interface RulesState {
-  generation: number;
-  loadedAt: number;
-  lastError: string | null;
-  lastErrorAt: number;
-  variantCount: number;
-  loaded: boolean;
-  files: Binary[];
 }
 
 /** A metrics call made while answering, replayed on the main thread's Metrics. */
@@ -45,21 +31,10 @@ export const clock = (): number => performance.timeOrigin + performance.now();
 export type ToThread =
   { t: 'answer'; id: number; req: CalloutRequest; deadline: number } | { t: 'poll' } | { t: 'reload' };
 export type FromThread =
-  | { t: 'ready'; tid: number | null; state: RulesState }
-  | { t: 'reloaded'; report: ReloadReport; state: RulesState }
+  | { t: 'ready'; tid: number | null }
   | { t: 'bound'; id: number; wallMs: number; cpuMs: number }
   | { t: 'answer'; id: number; frame: Uint8Array; counted: Counted[] }
   | { t: 'late'; id: number };
-
-const state = (c: RuleCache): RulesState => ({
-  generation: c.generation,
-  loadedAt: c.loadedAt,
-  lastError: c.lastError,
-  lastErrorAt: c.lastErrorAt,
-  variantCount: c.variantCount,
-  loaded: c.loaded,
-  files: c.files(),
-});
 
 /** The first build of the served rules, as a callout asks for them (cli/serve-rules.ts). */
 export type Prime = (served: Served, cache: RuleCache, io: CliIo) => void;
@@ -70,10 +45,8 @@ export function runEvaluatorThread(main: Main, primeRules: Prime): void {
   if (!port) throw new Error('the evaluator runs in a worker thread');
   const d = workerData as EvaluatorData;
   const post = (m: FromThread) => port.postMessage(m);
-  const cache = new RuleCache(d.served, Date.now, (report) => {
-    if (!report.initial) post({ t: 'reloaded', report, state: state(cache) });
-  });
-  cache.generation = d.generation;
+  // What status, metrics and the log show of the rules is the main thread's own cache (deciders.ts).
+  const cache = new RuleCache(d.served, Date.now);
   let current = 0;
   let counted: Counted[] = [];
   const bound: Bound = (fn, wallMs, cpuMs) => {
@@ -110,5 +83,5 @@ export function runEvaluatorThread(main: Main, primeRules: Prime): void {
     else if (m.t === 'reload') queue = queue.then(() => cache.reloadAll());
     else queue = queue.then(() => answer(m));
   });
-  post({ t: 'ready', tid: ownThreadId(), state: state(cache) });
+  post({ t: 'ready', tid: ownThreadId() });
 }

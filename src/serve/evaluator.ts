@@ -11,10 +11,10 @@
  * and a new spare is started. The main thread never runs such rules, so it keeps answering.
  */
 import { Worker } from 'node:worker_threads';
-import { clock, type EvaluatorData, type FromThread, type RulesState, type ToThread } from './evaluator-thread.js';
+import { clock, type EvaluatorData, type FromThread, type ToThread } from './evaluator-thread.js';
 import type { Metrics } from './metrics.js';
 import { fallbackFrame, type CalloutRequest, type FallbackReason } from './protocol.js';
-import type { ReloadReport, Served } from './rule-cache.js';
+import type { Served } from './rule-cache.js';
 import { threadCpuMs } from './thread-cpu.js';
 
 export interface EvaluatorOptions {
@@ -25,7 +25,6 @@ export interface EvaluatorOptions {
   budgetMs: number;
   self: string;
   metrics: Metrics;
-  onReload: (r: ReloadReport) => void;
   log: (line: string) => void;
 }
 
@@ -57,32 +56,19 @@ const CPU_SLACK = 0.9;
 /** A thread that dies before it is ready is replaced after this long, not in a tight loop. */
 const RESPAWN_DELAY_MS = 200;
 
-const EMPTY: RulesState = {
-  generation: 0,
-  loadedAt: 0,
-  lastError: null,
-  lastErrorAt: 0,
-  variantCount: 0,
-  loaded: false,
-  files: [],
-};
-
 /** One evaluator thread, from its start to its end. */
 class Thread {
   readonly worker: Worker;
   tid: number | null = null;
   isReady = false;
-  state: RulesState;
   readonly ready: Promise<void>;
 
   constructor(
     o: EvaluatorOptions,
-    generation: number,
     onMessage: (t: Thread, m: Exclude<FromThread, { t: 'ready' }>) => void,
     onExit: (t: Thread) => void,
   ) {
-    this.state = { ...EMPTY, generation };
-    const data: EvaluatorData = { served: o.served, budgetMs: o.budgetMs, self: o.self, generation };
+    const data: EvaluatorData = { served: o.served, budgetMs: o.budgetMs, self: o.self };
     this.worker = new Worker(`require(${JSON.stringify(o.loader)}).loadBundle().runEvaluator()`, {
       eval: true,
       workerData: data,
@@ -91,7 +77,6 @@ class Thread {
       this.worker.on('message', (m: FromThread) => {
         if (m.t !== 'ready') return onMessage(this, m);
         this.tid = m.tid;
-        this.state = m.state;
         this.isReady = true;
         resolve();
       });
@@ -116,8 +101,6 @@ export class Evaluator {
   private inflight: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private nextId = 1;
-  /** What the answering thread last reported (kept while a spare takes over). */
-  private state: RulesState = EMPTY;
 
   private constructor(private readonly o: EvaluatorOptions) {}
 
@@ -131,7 +114,6 @@ export class Evaluator {
       await e.stop();
       throw new Error('the evaluator thread did not start');
     }
-    e.state = first.state;
     e.spare = e.thread();
     return e;
   }
@@ -169,20 +151,12 @@ export class Evaluator {
   private thread(): Thread {
     return new Thread(
       this.o,
-      this.state.generation,
       (t, m) => this.onMessage(t, m),
       (t) => this.onExit(t),
     );
   }
 
   private onMessage(t: Thread, m: Exclude<FromThread, { t: 'ready' }>): void {
-    if (m.t === 'reloaded') {
-      t.state = m.state;
-      if (t !== this.active) return;
-      this.state = m.state;
-      this.o.onReload(m.report);
-      return;
-    }
     const p = this.inflight[0];
     if (t !== this.active || !p || p.id !== m.id) return;
     if (m.t === 'bound') return this.bound(p, t, m.wallMs, m.cpuMs);
@@ -284,7 +258,6 @@ export class Evaluator {
     this.spare = null;
     void next.ready.then(() => {
       if (this.active !== next || this.stopped) return;
-      this.state = next.state;
       if (!this.spare) this.spare = this.thread();
       this.dispatch();
     });

@@ -16,12 +16,17 @@ export function ownThreadId(): number | null {
   }
 }
 
+/** schedstat's first field: nanoseconds on the CPU, as milliseconds; null when it is not a number. */
+function schedstatMs(text: string): number | null {
+  const ns = Number(text.split(' ')[0]);
+  return Number.isFinite(ns) ? ns / 1e6 : null;
+}
+
 /** Milliseconds of CPU time the thread has used (schedstat's first field is nanoseconds on the CPU), or null. */
 export function threadCpuMs(tid: number | null): number | null {
   if (tid === null) return null;
   try {
-    const ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ')[0]);
-    return Number.isFinite(ns) ? ns / 1e6 : null;
+    return schedstatMs(readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1'));
   } catch {
     return null;
   }
@@ -43,9 +48,7 @@ export function ownThreadCpuClock(): () => number | null {
   return () => {
     if (fd === null) return null;
     try {
-      const n = readSync(fd, buf, 0, buf.length, 0);
-      const ns = Number(buf.toString('latin1', 0, n).split(' ')[0]);
-      return Number.isFinite(ns) ? ns / 1e6 : null;
+      return schedstatMs(buf.toString('latin1', 0, readSync(fd, buf, 0, buf.length, 0)));
     } catch {
       return null;
     }
