@@ -240,6 +240,38 @@ t.test('a regex that backtracks for ever is cut by the callout deadline: exit 2 
   t.ok(r.ms < 4000, `cut after ${r.ms} ms`);
 });
 
+// Rules that run no configured regex are evaluated without the vm watchdog (cli/evaluation.ts coldBound)
+// and held to the same bounds afterwards: an evaluation past them still fails closed with the same error.
+// A 200,000-line ban list is what makes one slow here (it is parsed inside the evaluation).
+t.test('rules without a regex: an evaluation past the budget or the deadline is still exit 2', async (t) => {
+  const bans = Array.from({ length: 200_000 }, (_, i) => `subject https://iss.example user-${i}\n`).join('');
+  const dir = scratch({ condor_mapfile: 'SCITOKENS /^https:\\/\\/iss\\.example,/ x\n', bans });
+  const stdin = JSON.stringify({ iss: 'https://iss.example', sub: 'xavier' });
+  const run = async (limits: string) =>
+    runBin(
+      [
+        'htcondor-plugin',
+        '--config',
+        put(
+          dir,
+          'tokenmap.ini',
+          `[rules]\nsource[] = mapfile:condor_mapfile\n[tokens]\ncheck = no\n[bans]\nfile[] = bans\n[limits]\n${limits}`,
+        ),
+      ],
+      { stdin },
+    );
+  const mapped = await run('deadline = 30\nregex_budget = 30\n');
+  t.equal(mapped.code, 0, mapped.stderr);
+  t.equal(mapped.stdout.toString(), 'x\n');
+  const budget = await run('deadline = 30\nregex_budget = 0.001\n');
+  t.equal(budget.code, 2);
+  t.match(budget.stderr, /^tokenmap: matching ran past its budget of 1 ms of CPU time/);
+  const late = await run('deadline = 0.1\nregex_budget = 30\n');
+  t.equal(late.code, 2);
+  t.match(late.stderr, /^tokenmap: the (deadline passed before the evaluation started|decision exceeded the deadline)/);
+  t.equal(budget.stdout.length + late.stdout.length, 0, 'nothing on stdout');
+});
+
 // HTCondor's stdin is a pipe(2) (Node's own spawn would give a socket pair): a shell pipeline makes one.
 t.test('HTCondor: a real pipe, read to EOF; a real pipe never closed is abandoned at the deadline', async (t) => {
   const payloadFile = join(ROOT, 'mapfiles/tokens/egi-biomed-pilot.json');
@@ -258,6 +290,34 @@ t.test('HTCondor: a real pipe, read to EOF; a real pipe never closed is abandone
   t.equal(stuck.code, 2);
   t.match(stuck.stderr, /stdin was not closed within the deadline/);
   t.ok(stuck.ms < 4000, `gave up after ${stuck.ms} ms`);
+});
+
+// The deadline's timer is set only once a chunk does not arrive at once (read-stdin.ts): a payload whose
+// first part is in the pipe and whose rest comes later is still read whole, and one whose writer stops
+// after the first part is still abandoned at the deadline.
+t.test('HTCondor: a real pipe written in two parts, and one whose writer stops halfway', async (t) => {
+  const payloadFile = join(ROOT, 'mapfiles/tokens/egi-biomed-pilot.json');
+  const half = Math.floor(payload('egi-biomed-pilot').length / 2);
+  const pipeline = (rest: string, extra = '') =>
+    runBin(
+      [
+        '--norc', // stdin is a socket here: bash would take itself for a remote shell and read ~/.bashrc
+        '-c',
+        // bash's process substitution is a pipe, and bash execs the callout: nothing waits for the writer.
+        `exec env -u NODE_OPTIONS "$0" htcondor-plugin --config "$2" ${extra} < <({ head -c ${half} "$1"; ${rest}; } 2>/dev/null)`,
+        BIN,
+        payloadFile,
+        CONFIG,
+      ],
+      { via: '/bin/bash' },
+    );
+  const late = await pipeline(`sleep 0.3; tail -c +${half + 1} "$1"`);
+  t.equal(late.code, 0, late.stderr);
+  t.equal(late.stdout.toString(), 'biomedpilot\n');
+  const stopped = await pipeline('exec sleep 3', '--deadline 0.5');
+  t.equal(stopped.code, 2);
+  t.match(stopped.stderr, /^tokenmap: stdin was not closed within the deadline \(\d+ ms\)\n$/);
+  t.ok(stopped.ms < 2500, `gave up after ${stopped.ms} ms, before the writer's 3 s`);
 });
 
 t.test('the audit log under concurrent callouts: every line whole', async (t) => {

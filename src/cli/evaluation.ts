@@ -11,7 +11,15 @@ import {
   type Settings,
   type SourceRef,
 } from '../config/config.js';
-import { BudgetExceeded, DeadlineExceeded, HandedBack, runBudgeted, type Bound } from '../engine/bounded.js';
+import {
+  BudgetExceeded,
+  DeadlineExceeded,
+  HandedBack,
+  measuredBound,
+  runBudgeted,
+  type Bound,
+} from '../engine/bounded.js';
+import { needsWatchdog } from '../engine/needs-watchdog.js';
 import { decisionError, errorDecision, type Decision } from '../engine/decision.js';
 import { evaluate, type EvaluateOptions } from '../engine/evaluate.js';
 import type { Ce } from '../engine/identity.js';
@@ -153,6 +161,19 @@ export function boundedEvaluate(
   }
 }
 
+const processCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/**
+ * The cold path's bound: the vm watchdog only for rules whose evaluation may have to be stopped while it
+ * runs (needsWatchdog); the others run to their end and are held to the same bounds afterwards, as on
+ * the service's main thread, which spares a callout the watchdog's script and thread (about 0.5 ms). CPU
+ * time is the process's: V8's helper threads count against the decision too, which is stricter.
+ */
+const coldBound = (rules: RuleSet): Bound => (needsWatchdog(rules) ? runBudgeted : measuredBound(processCpuMs));
+
 const auditError = (path: string, e: unknown) =>
   new TokenmapError('AUDIT_UNWRITABLE', `cannot append to the audit log (${systemErrorText(e)})`, {
     file: path,
@@ -210,7 +231,7 @@ export async function runCallout(
       const msLeft = rules.settings.deadline * 1000 - (io.now() - started);
       // Waiting out other takers of a pool gets half of what is left; the rest answers.
       const accounts = nodeAccounts(nodeReader, io.env, msLeft / 2, io.bans);
-      decision = boundedEvaluate(rules, claims, io.now(), msLeft, { ce, accounts }, io.bound);
+      decision = boundedEvaluate(rules, claims, io.now(), msLeft, { ce, accounts }, io.bound ?? coldBound(rules));
       if (decision.result === 'mapped') io.out(decision.answer ?? '');
     } catch (e) {
       // A decision handed to the cold path is audited there, once.

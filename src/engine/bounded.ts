@@ -56,7 +56,7 @@ const cpuMsSince = (start: NodeJS.CpuUsage) => {
 const CPU_SLACK = 0.9;
 
 /** A monotonic clock in ms; not `performance.now()`, whose first use loads perf_hooks into a callout. */
-const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
+export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 /**
  * A bound that runs `fn` to its end, then holds it to the bounds runBudgeted would have stopped it at:
