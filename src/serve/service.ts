@@ -171,14 +171,14 @@ export async function runService(c: ServiceConfig): Promise<number> {
   let beatFailed = false;
   const tick = setInterval(() => {
     c.decider.poll();
-    try {
-      lane?.heartbeat.beat();
-      beatFailed = false;
-    } catch (e) {
-      // Clients then take the Unix socket; say so once, not four times a second.
-      if (!beatFailed) c.log(`tokenmap serve: ${(e as Error).message}`);
-      beatFailed = true;
-    }
+    lane?.heartbeat.beatAside().then(
+      () => void (beatFailed = false),
+      (e: unknown) => {
+        // Clients then take the Unix socket; say so once, not four times a second.
+        if (!beatFailed) c.log(`tokenmap serve: ${(e as Error).message}`);
+        beatFailed = true;
+      },
+    );
   }, c.pollMs);
   return new Promise((resolve) => {
     const stop = (signal: string) => {
