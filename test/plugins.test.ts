@@ -265,7 +265,11 @@ t.test('rules without a regex: an evaluation past the budget or the deadline is 
   t.equal(mapped.stdout.toString(), 'x\n');
   const budget = await run('deadline = 30\nregex_budget = 0.001\n');
   t.equal(budget.code, 2);
-  t.match(budget.stderr, /^tokenmap: matching ran past its budget of 1 ms of CPU time/);
+  t.equal(
+    budget.stderr,
+    'tokenmap: matching ran past its budget of 1 ms of CPU time ([limits] regex_budget) (these rules run no ' +
+      'configured regular expression: large ban lists or a large token); failing closed\n',
+  );
   const late = await run('deadline = 0.1\nregex_budget = 30\n');
   t.equal(late.code, 2);
   t.match(late.stderr, /^tokenmap: the (deadline passed before the evaluation started|decision exceeded the deadline)/);

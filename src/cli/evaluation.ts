@@ -147,8 +147,12 @@ export function boundedEvaluate(
       throw new TokenmapError(
         'REGEX_BUDGET',
         `matching ran past its budget of ${budget} ms of CPU time ([limits] regex_budget)` +
-          `${probe.entry ? ' in this map line' : ''}: a catastrophic regular expression ` +
-          '(PCRE2 would stop at its match limit); failing closed',
+          (probe.entry
+            ? ' in this map line: a catastrophic regular expression (PCRE2 would stop at its match limit)'
+            : needsWatchdog(rules)
+              ? ''
+              : ' (these rules run no configured regular expression: large ban lists or a large token)') +
+          '; failing closed',
         probe.entry?.record.pos,
       );
     if (e instanceof DeadlineExceeded)
