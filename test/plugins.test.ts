@@ -276,6 +276,32 @@ t.test('rules without a regex: an evaluation past the budget or the deadline is 
   t.equal(budget.stdout.length + late.stdout.length, 0, 'nothing on stdout');
 });
 
+// A token with more than UNWATCHED_MAX_ITEMS list items is evaluated under the watchdog whatever the rules:
+// cut at the deadline, not after its whole evaluation (here the parse of a 400,000-line ban list).
+t.test('a token with many list items is cut at the deadline even by rules without a regex', async (t) => {
+  const bans = Array.from({ length: 400_000 }, (_, i) => `subject https://iss.example user-${i}\n`).join('');
+  const dir = scratch({ condor_mapfile: 'SCITOKENS /^https:\\/\\/iss\\.example,/ x\n', bans });
+  const config = put(
+    dir,
+    'tokenmap.ini',
+    '[rules]\nsource[] = mapfile:condor_mapfile\n[tokens]\ncheck = no\n[bans]\nfile[] = bans\n' +
+      '[limits]\ndeadline = 0.15\nregex_budget = 30\nstdin_max = 1048576\n',
+  );
+  const token = (groups: number) =>
+    JSON.stringify({
+      iss: 'https://iss.example',
+      sub: 'xavier',
+      'wlcg.groups': Array.from({ length: groups }, (_, i) => `/g${i}`),
+    });
+  const few = await runBin(['htcondor-plugin', '--config', config], { stdin: token(10) });
+  const many = await runBin(['htcondor-plugin', '--config', config], { stdin: token(1025) });
+  for (const r of [few, many]) {
+    t.equal(r.code, 2);
+    t.match(r.stderr, /^tokenmap: the (deadline passed before the evaluation started|decision exceeded the deadline)/);
+  }
+  t.ok(many.ms < few.ms, `cut while it ran (${many.ms} ms), not after it (${few.ms} ms)`);
+});
+
 // HTCondor's stdin is a pipe(2) (Node's own spawn would give a socket pair): a shell pipeline makes one.
 t.test('HTCondor: a real pipe, read to EOF; a real pipe never closed is abandoned at the deadline', async (t) => {
   const payloadFile = join(ROOT, 'mapfiles/tokens/egi-biomed-pilot.json');

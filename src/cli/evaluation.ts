@@ -19,7 +19,7 @@ import {
   runBudgeted,
   type Bound,
 } from '../engine/bounded.js';
-import { needsWatchdog } from '../engine/needs-watchdog.js';
+import { manyItems, needsWatchdog } from '../engine/needs-watchdog.js';
 import { decisionError, errorDecision, type Decision } from '../engine/decision.js';
 import { evaluate, type EvaluateOptions } from '../engine/evaluate.js';
 import type { Ce } from '../engine/identity.js';
@@ -171,12 +171,14 @@ const processCpuMs = () => {
 };
 
 /**
- * The cold path's bound: the vm watchdog only for rules whose evaluation may have to be stopped while it
- * runs (needsWatchdog); the others run to their end and are held to the same bounds afterwards, as on
- * the service's main thread, which spares a callout the watchdog's script and thread (about 0.5 ms). CPU
- * time is the process's: V8's helper threads count against the decision too, which is stricter.
+ * The cold path's bound: the vm watchdog for rules whose evaluation may have to be stopped while it runs
+ * (needsWatchdog) and for a token with many list items (manyItems); the others run to their end and are
+ * held to the same bounds afterwards, as on the service's main thread, which spares a callout the
+ * watchdog's script and thread (about 0.5 ms). CPU time is the process's: V8's helper threads count
+ * against the decision too, which is stricter.
  */
-const coldBound = (rules: RuleSet): Bound => (needsWatchdog(rules) ? runBudgeted : measuredBound(processCpuMs));
+const coldBound = (rules: RuleSet, claims: Claims): Bound =>
+  needsWatchdog(rules) || manyItems(claims) ? runBudgeted : measuredBound(processCpuMs);
 
 const auditError = (path: string, e: unknown) =>
   new TokenmapError('AUDIT_UNWRITABLE', `cannot append to the audit log (${systemErrorText(e)})`, {
@@ -235,7 +237,8 @@ export async function runCallout(
       const msLeft = rules.settings.deadline * 1000 - (io.now() - started);
       // Waiting out other takers of a pool gets half of what is left; the rest answers.
       const accounts = nodeAccounts(nodeReader, io.env, msLeft / 2, io.bans);
-      decision = boundedEvaluate(rules, claims, io.now(), msLeft, { ce, accounts }, io.bound ?? coldBound(rules));
+      const bound = io.bound ?? coldBound(rules, claims);
+      decision = boundedEvaluate(rules, claims, io.now(), msLeft, { ce, accounts }, bound);
       if (decision.result === 'mapped') io.out(decision.answer ?? '');
     } catch (e) {
       // A decision handed to the cold path is audited there, once.

@@ -4,9 +4,10 @@
  * `^literal$` or `^literal` comparison, or a site `[identity] safe_pattern`, which sees the account a `\1`
  * made), wait for another taker of a pool lease (up to half the deadline), or weigh many policy rules of
  * one issuer (each candidate rule reads the token's lists: rules x list items). Otherwise an evaluation's
- * work grows only with its input. `serve` decides rules for which this is false on its own thread, for
+ * work grows only with its input and the rules' own lists. `serve` decides rules for which this is false on its own thread, for
  * small requests (serve/deciders.ts); the rest go to the evaluator thread, which can be stopped.
  */
+import type { Claims } from '../claims/claims.js';
 import { DEFAULT_SAFE_PATTERN } from '../config/config.js';
 import type { CompiledPolicies } from '../policy/compile.js';
 import type { RuleSet } from './rule-set.js';
@@ -18,6 +19,26 @@ const BUILT_IN_SAFE = new RegExp(DEFAULT_SAFE_PATTERN).source;
  * 1,000-3,000 rules of its issuer took 88-430 ms (review of 2f974c8); against 64, a few ms.
  */
 export const MAX_RULES_PER_ISSUER = 64;
+
+/**
+ * List items of a token (audiences, scopes, groups, entitlements) past which a cold callout evaluates under
+ * the watchdog whatever its rules: work that grows with the input is bounded by the input, and this keeps
+ * that input small, as serve/deciders.ts's HERE_MAX_BYTES does for the service's own thread (a 16 KiB
+ * payload holds about a thousand short items). A defence in depth: a super-linear path missed in review
+ * (as rule lists x token lists were, until claims/claims-index.ts) is then still cut at the deadline.
+ */
+export const UNWATCHED_MAX_ITEMS = 1024;
+
+export function manyItems(c: Claims): boolean {
+  const n =
+    c.aud.length +
+    c.scopes.length +
+    c.validatorScopes.length +
+    c.groups.length +
+    c.ignoredGroups.length +
+    c.entitlements.length;
+  return n > UNWATCHED_MAX_ITEMS;
+}
 
 const known = new WeakMap<RuleSet, boolean>();
 

@@ -4,6 +4,7 @@
  * rule or the site says so.
  */
 import type { Claims } from '../claims/claims.js';
+import { hasAudience } from '../claims/claims-index.js';
 import { profileOf } from '../claims/validate.js';
 
 export const WLCG_ANY = 'https://wlcg.cern.ch/jwt/v1/any';
@@ -19,11 +20,11 @@ export interface AudiencePolicy {
 /** null when accepted, else why not, naming `by` (this rule, the site audience policy) as the one refusing. */
 export function audienceRefusal(c: Claims, p: AudiencePolicy, by: string): string | null {
   if (!c.audPresent) return p.missingOk ? null : `the token has no audience (aud), which ${by} does not accept`;
-  for (const a of c.aud) if (p.accept.includes(a)) return null;
+  if (p.accept.some((a) => hasAudience(c, a))) return null;
   const known = profileOf(c);
   const profile = 'profile' in known ? known.profile : 'none';
-  if (p.wlcgAny && profile === 'wlcg' && c.aud.includes(WLCG_ANY)) return null;
-  if (p.scitokensAny && profile === 'scitokens:2.0' && c.aud.includes(SCITOKENS_ANY)) return null;
+  if (p.wlcgAny && profile === 'wlcg' && hasAudience(c, WLCG_ANY)) return null;
+  if (p.scitokensAny && profile === 'scitokens:2.0' && hasAudience(c, SCITOKENS_ANY)) return null;
   if (p.accept.length === 0 && !p.wlcgAny && !p.scitokensAny) return `${by} accepts no audience (none is configured)`;
   return `audience ${JSON.stringify(c.aud)} is not one ${by} accepts (${JSON.stringify(p.accept)})`;
 }

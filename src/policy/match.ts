@@ -3,7 +3,14 @@
  * semantics with its holes fixed (shared/spec/tokens.md §17); native rules test every condition they name.
  */
 import type { Claims } from '../claims/claims.js';
-import { matchesPattern, sameEntitlement } from '../claims/entitlement.js';
+import {
+  entitlementByRaw,
+  firstEqualEntitlement,
+  hasAudience,
+  hasGroup,
+  hasValidatorScope,
+} from '../claims/claims-index.js';
+import { matchesPattern } from '../claims/entitlement.js';
 import { grants } from '../claims/scope.js';
 import { audienceRefusal, type AudiencePolicy } from './audience.js';
 import type { MappingRule, NativeRule, PolicyRule } from './parse.js';
@@ -29,15 +36,15 @@ export function matchMapping(rule: MappingRule, c: Claims): RuleMatch {
       `unique id ${q(c.uniqueId ?? null)} (${c.vopersonId !== undefined ? 'voperson_id' : 'sub'}) ` +
         `is not ${q(rule.uniqueId)}`,
     );
-  if (rule.audience !== '*' && !c.aud.includes(rule.audience))
+  if (rule.audience !== '*' && !hasAudience(c, rule.audience))
     return no(
       c.audPresent
         ? `no audience in ${q(c.aud)} equals ${q(rule.audience)}`
         : `the token has no audience; only * matches that`,
     );
-  if (rule.scope !== '*' && !c.validatorScopes.includes(rule.scope))
+  if (rule.scope !== '*' && !hasValidatorScope(c, rule.scope))
     return no(`scope ${q(rule.scope)} is not among the token's scopes`);
-  const hit = c.entitlements.find((e) => e.raw === rule.group);
+  const hit = entitlementByRaw(c, rule.group);
   if (!hit)
     return no(
       c.entitlements.length
@@ -84,18 +91,17 @@ export function matchNative(rule: NativeRule, c: Claims, ctx: NativeContext): Ru
   if (refusal) return no(refusal);
   const missing = rule.scopes.filter((s) => !grants(c.scopes, s));
   if (missing.length) return no(`scope${missing.length > 1 ? 's' : ''} ${missing.join(' ')} not granted by the token`);
-  if (rule.groups && !rule.groups.some((g) => c.groups.includes(g)))
+  if (rule.groups && !rule.groups.some((g) => hasGroup(c, g)))
     return no(`wlcg.groups ${q(c.groups)} holds none of ${q(rule.groups)}`);
-  const usable = rule.entitlementsFromScope ? c.entitlements : c.entitlements.filter((e) => !e.fromScope);
   let via = '';
   if (rule.entitlements) {
-    const hit = usable.find((e) => rule.entitlements?.some((r) => sameEntitlement(e, r, rule.compareAuthority)));
+    const hit = firstEqualEntitlement(c, rule.entitlements, rule.compareAuthority, rule.entitlementsFromScope);
     if (!hit) return no(`no entitlement equals ${rule.entitlements.map((e) => q(e.raw)).join(' or ')}`);
     via = hit.fromScope ? ' (entitlement requested by scope, not asserted)' : '';
   }
   if (rule.pattern) {
     const p = rule.pattern;
-    const hit = usable.find((e) => matchesPattern(e, p));
+    const hit = c.entitlements.find((e) => (rule.entitlementsFromScope || !e.fromScope) && matchesPattern(e, p));
     const want = `${p.namespace}:group:${p.path.join(':')}${p.role ? `:role=${p.role}` : ''}#${p.authority ?? '*'}`;
     if (!hit) return no(`no entitlement for group ${q(want)} (parent groups are never implied)`);
     via = hit.fromScope ? ' (entitlement requested by scope, not asserted)' : '';

@@ -57,9 +57,10 @@ export class Heartbeat {
     try {
       await writeFile(this.tmp, `${this.now()}\n`);
       await chmod(this.tmp, 0o644);
-      // Stopped meanwhile: the file is gone for good, not put back by a beat that was on its way.
-      if (this.removed) await rm(this.tmp, { force: true });
-      else await rename(this.tmp, this.path);
+      // Stopped meanwhile: the file is gone for good, not put back by a beat that was on its way (the rename
+      // may already be queued when remove() runs, hence the second look after it).
+      if (!this.removed) await rename(this.tmp, this.path);
+      if (this.removed) await Promise.all([rm(this.tmp, { force: true }), rm(this.path, { force: true })]);
     } catch (e) {
       throw this.unwritable(e);
     } finally {
@@ -77,5 +78,6 @@ export class Heartbeat {
   remove(): void {
     this.removed = true;
     rmSync(this.path, { force: true });
+    rmSync(this.tmp, { force: true });
   }
 }

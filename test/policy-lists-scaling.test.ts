@@ -1,0 +1,117 @@
+// A policy match costs in step with the rule's lists plus the token's, never their product: a rule's
+// groups, audiences or entitlements were each looked for by scanning the token's list, so 64 rules of
+// 11,000 groups against a 64 KiB token took 96 s in a cold callout, and a 16 KiB request held the service's
+// main thread for 29 s (review of a0ae6fe). Two properties: the lookups give exactly the answer (and the
+// first hit, which explain reports) of the scan they replace, over random lists; and growing the rule's
+// list and the token's eight times each costs about eight times the work, not 64 (CPU time of the callout's
+// own main(), in this process: not a timed test).
+import t from 'tap';
+import fc from 'fast-check';
+import { main } from '../src/cli/main.js';
+import { memoryIo } from '../src/io/memory-io.js';
+import { assembleClaims, type Claims } from '../src/claims/claims.js';
+import { firstEqualEntitlement, hasAudience, hasGroup } from '../src/claims/claims-index.js';
+import { parseEntitlement, sameEntitlement, type Entitlement } from '../src/claims/entitlement.js';
+import { put, scratch } from './helpers/files.js';
+
+const ISS = 'https://iss.example';
+// Few distinct values, so that hits, duplicates, case variants and authority differences are common.
+const urn = fc
+  .tuple(fc.constantFrom('urn:mace:egi.eu', 'URN:MACE:egi.eu', 'urn:mace:other.org'), fc.constantFrom('a', 'b', '%2f'))
+  .chain(([ns, g]) =>
+    fc.constantFrom('', '#aai.egi.eu', '#other.example').map((auth) => `${ns}:group:${g}:role=member${auth}`),
+  );
+const word = fc.constantFrom('/a', '/b', '/c', '/a/b', 'x', 'y');
+
+function claimsOf(aud: string[], groups: string[], ents: string[], fromScope: boolean): Claims {
+  return fromScope
+    ? assembleClaims(
+        { iss: ISS, aud, groups, scope: ents.map((e) => `eduperson_entitlement:${e}`).join(' ') },
+        'payload',
+        {},
+        false,
+      )
+    : assembleClaims({ iss: ISS, aud, groups, entitlements: ents }, 'payload', {}, false);
+}
+
+t.test('the lookups answer as the scans they replace, and name the same first entitlement', async (t) => {
+  fc.assert(
+    fc.property(
+      fc.array(word, { maxLength: 8 }),
+      fc.array(word, { maxLength: 8 }),
+      fc.array(urn, { maxLength: 8 }),
+      fc.array(urn, { maxLength: 8 }),
+      fc.boolean(),
+      fc.boolean(),
+      fc.boolean(),
+      (tokenWords, ruleWords, tokenEnts, ruleEnts, fromScope, compareAuthority, fromScopeToo) => {
+        const c = claimsOf(tokenWords, tokenWords, tokenEnts, fromScope);
+        for (const w of ruleWords) {
+          if (hasAudience(c, w) !== c.aud.includes(w)) return false;
+          if (hasGroup(c, w) !== c.groups.includes(w)) return false;
+        }
+        const wanted: Entitlement[] = ruleEnts.map((e) => parseEntitlement(e));
+        const scanned = c.entitlements.find(
+          (e) => (fromScopeToo || !e.fromScope) && wanted.some((w) => sameEntitlement(e, w, compareAuthority)),
+        );
+        return firstEqualEntitlement(c, wanted, compareAuthority, fromScopeToo) === scanned;
+      },
+    ),
+    { numRuns: 3000, seed: 11 },
+  );
+  t.pass('3,000 random token and rule lists');
+});
+
+const dir = scratch();
+type Kind = 'groups' | 'audience' | 'entitlement';
+
+/** 8 rules for the token's issuer with an n-item list; the token brings n items, of which the last hits. */
+function site(kind: Kind, n: number): { config: string; stdin: string } {
+  const item = (i: number, who: string) =>
+    kind === 'entitlement' ? `urn:mace:egi.eu:group:${who}${i}:role=member#aai.egi.eu` : `/${who}${i}`;
+  const rules = Array.from({ length: 8 }, (_, r) => {
+    const list = Array.from({ length: n }, (_, i) => item(i, `r${r}x`));
+    if (r === 7) list.push(item(n, 'hit'));
+    const opt = kind === 'audience' ? '' : 'audience_optional = yes\n';
+    return `[rule r${r}]\nissuer = ${ISS}\n${opt}${kind} = ${list.join(' ')}\naccount = vo${r}\n`;
+  }).join('\n');
+  const sub = `${kind}${n}`;
+  put(dir, `${sub}.ini`, rules);
+  const config = put(
+    dir,
+    `${sub}-site.ini`,
+    `[rules]\nsource[] = policy:${sub}.ini\n[tokens]\ncheck = no\n[limits]\nstdin_max = 4194304\n`,
+  );
+  const mine = [...Array.from({ length: n }, (_, i) => item(i, 'token')), item(n, 'hit')];
+  const claim = kind === 'groups' ? 'wlcg.groups' : kind === 'audience' ? 'aud' : 'eduperson_entitlement';
+  return { config, stdin: JSON.stringify({ iss: ISS, sub: 'someone', [claim]: mine }) };
+}
+
+async function cpuMs(s: { config: string; stdin: string }): Promise<number> {
+  const start = process.cpuUsage();
+  const io = memoryIo({ stdin: s.stdin, env: {}, self: 'tokenmap' });
+  const code = await main(['htcondor-plugin', '--config', s.config], io);
+  const used = process.cpuUsage(start);
+  if (code !== 0 || io.stdout().toString() !== 'vo7\n') throw new Error(`exit ${code}: ${io.stderr()}`);
+  return (used.user + used.system) / 1000;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+for (const kind of ['groups', 'audience', 'entitlement'] as const)
+  t.test(
+    `a rule's ${kind} list and the token's, eight times as long: about eight times the work, not 64`,
+    async (t) => {
+      const small = site(kind, 1000);
+      const large = site(kind, 8000);
+      for (let i = 0; i < 3; i++) await cpuMs(small); // compiled and warm before measuring
+      const s: number[] = [];
+      const l: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        s.push(await cpuMs(small));
+        l.push(await cpuMs(large));
+      }
+      const ratio = median(l) / Math.max(median(s), 0.05);
+      t.ok(ratio < 20, `8 x 8,000 against 8,000 costs ${ratio.toFixed(1)}x 8 x 1,000 against 1,000`);
+    },
+  );
