@@ -6,8 +6,7 @@
 // grows and the shape of its items, so that siblings of the two known cases are found.
 import t from 'tap';
 import fc from 'fast-check';
-import { main } from '../src/cli/main.js';
-import { memoryIo } from '../src/io/memory-io.js';
+import { growth } from './helpers/growth.js';
 import { put, scratch } from './helpers/files.js';
 
 const ISS = 'https://evil.example';
@@ -47,32 +46,14 @@ function payload(kind: Kind, n: number, item: (i: number) => string, urn: boolea
   return JSON.stringify(claims);
 }
 
-async function cpuMs(stdin: string): Promise<number> {
-  const start = process.cpuUsage();
-  const io = memoryIo({ stdin, env: {}, self: 'tokenmap' });
-  const code = await main(['htcondor-plugin', '--config', config], io);
-  const used = process.cpuUsage(start);
-  if (code === 2) throw new Error(`exit 2: ${io.stderr()}`);
-  return (used.user + used.system) / 1000;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-
 for (const kind of KINDS)
   t.test(`${kind}: sixteen times the values cost about sixteen times the work, not 256`, async (t) => {
     await fc.assert(
       fc.asyncProperty(fc.stringMatching(/^[a-z][a-z0-9_-]{0,10}$/), fc.boolean(), async (stem, urn) => {
         const item = (i: number) => `${stem}${i.toString(36)}`;
-        const small = payload(kind, 400, item, urn);
+        const argv = ['htcondor-plugin', '--config', config];
         const large = payload(kind, 6400, item, urn);
-        for (let i = 0; i < 3; i++) await cpuMs(small); // compiled and warm before measuring
-        const s: number[] = [];
-        const l: number[] = [];
-        for (let i = 0; i < 5; i++) {
-          s.push(await cpuMs(small));
-          l.push(await cpuMs(large));
-        }
-        const ratio = median(l) / Math.max(median(s), 0.05);
+        const ratio = await growth({ argv, stdin: payload(kind, 400, item, urn) }, { argv, stdin: large });
         t.ok(ratio < 48, `${(large.length / 1024).toFixed(0)} KiB costs ${ratio.toFixed(1)}x the one 1/16 as long`);
         return ratio < 48;
       }),

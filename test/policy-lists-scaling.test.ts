@@ -7,8 +7,7 @@
 // own main(), in this process: not a timed test).
 import t from 'tap';
 import fc from 'fast-check';
-import { main } from '../src/cli/main.js';
-import { memoryIo } from '../src/io/memory-io.js';
+import { growth, type Callout } from './helpers/growth.js';
 import { assembleClaims, type Claims } from '../src/claims/claims.js';
 import { firstEqualEntitlement, hasAudience, hasGroup } from '../src/claims/claims-index.js';
 import { parseEntitlement, sameEntitlement, type Entitlement } from '../src/claims/entitlement.js';
@@ -66,7 +65,7 @@ const dir = scratch();
 type Kind = 'groups' | 'audience' | 'entitlement';
 
 /** 8 rules for the token's issuer with an n-item list; the token brings n items, of which the last hits. */
-function site(kind: Kind, n: number): { config: string; stdin: string } {
+function site(kind: Kind, n: number): Callout {
   const item = (i: number, who: string) =>
     kind === 'entitlement' ? `urn:mace:egi.eu:group:${who}${i}:role=member#aai.egi.eu` : `/${who}${i}`;
   const rules = Array.from({ length: 8 }, (_, r) => {
@@ -84,34 +83,15 @@ function site(kind: Kind, n: number): { config: string; stdin: string } {
   );
   const mine = [...Array.from({ length: n }, (_, i) => item(i, 'token')), item(n, 'hit')];
   const claim = kind === 'groups' ? 'wlcg.groups' : kind === 'audience' ? 'aud' : 'eduperson_entitlement';
-  return { config, stdin: JSON.stringify({ iss: ISS, sub: 'someone', [claim]: mine }) };
+  const stdin = JSON.stringify({ iss: ISS, sub: 'someone', [claim]: mine });
+  return { argv: ['htcondor-plugin', '--config', config], stdin, answer: 'vo7\n' };
 }
-
-async function cpuMs(s: { config: string; stdin: string }): Promise<number> {
-  const start = process.cpuUsage();
-  const io = memoryIo({ stdin: s.stdin, env: {}, self: 'tokenmap' });
-  const code = await main(['htcondor-plugin', '--config', s.config], io);
-  const used = process.cpuUsage(start);
-  if (code !== 0 || io.stdout().toString() !== 'vo7\n') throw new Error(`exit ${code}: ${io.stderr()}`);
-  return (used.user + used.system) / 1000;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 for (const kind of ['groups', 'audience', 'entitlement'] as const)
   t.test(
     `a rule's ${kind} list and the token's, eight times as long: about eight times the work, not 64`,
     async (t) => {
-      const small = site(kind, 1000);
-      const large = site(kind, 8000);
-      for (let i = 0; i < 3; i++) await cpuMs(small); // compiled and warm before measuring
-      const s: number[] = [];
-      const l: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        s.push(await cpuMs(small));
-        l.push(await cpuMs(large));
-      }
-      const ratio = median(l) / Math.max(median(s), 0.05);
+      const ratio = await growth(site(kind, 1000), site(kind, 8000));
       t.ok(ratio < 20, `8 x 8,000 against 8,000 costs ${ratio.toFixed(1)}x 8 x 1,000 against 1,000`);
     },
   );
