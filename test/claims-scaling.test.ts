@@ -23,7 +23,9 @@ put(dir, 'policy.ini', rules);
 const config = put(
   dir,
   'tokenmap.ini',
-  '[rules]\nsource[] = policy:policy.ini\nsource[] = policy:egi.ini\n[tokens]\ncheck = no\n[limits]\nstdin_max = 4194304\n',
+  '[rules]\nsource[] = policy:policy.ini\nsource[] = policy:egi.ini\n[tokens]\ncheck = no\n' +
+    // The work is measured, not bounded: a loaded machine must not turn a slow run into a failure.
+    '[limits]\nstdin_max = 4194304\ndeadline = 120\nregex_budget = 120\n',
 );
 put(
   dir,

@@ -79,7 +79,9 @@ function site(kind: Kind, n: number): Callout {
   const config = put(
     dir,
     `${sub}-site.ini`,
-    `[rules]\nsource[] = policy:${sub}.ini\n[tokens]\ncheck = no\n[limits]\nstdin_max = 4194304\n`,
+    `[rules]\nsource[] = policy:${sub}.ini\n[tokens]\ncheck = no\n` +
+      // Measured, not bounded: a loaded machine must not turn a slow run into a failure.
+      '[limits]\nstdin_max = 4194304\ndeadline = 120\nregex_budget = 120\n',
   );
   const mine = [...Array.from({ length: n }, (_, i) => item(i, 'token')), item(n, 'hit')];
   const claim = kind === 'groups' ? 'wlcg.groups' : kind === 'audience' ? 'aud' : 'eduperson_entitlement';

@@ -4,8 +4,9 @@
  * `^literal$` or `^literal` comparison, or a site `[identity] safe_pattern`, which sees the account a `\1`
  * made), wait for another taker of a pool lease (up to half the deadline), or weigh many policy rules of
  * one issuer (each candidate rule reads the token's lists: rules x list items). Otherwise an evaluation's
- * work grows only with its input and the rules' own lists. `serve` decides rules for which this is false on its own thread, for
- * small requests (serve/deciders.ts); the rest go to the evaluator thread, which can be stopped.
+ * work grows only with its input and the rules' own lists. `serve` decides rules for which this is false
+ * on its own thread, for small requests (serve/deciders.ts); the rest go to the evaluator thread, which
+ * can be stopped. A cold callout runs them without the watchdog for a token of few items (manyItems).
  */
 import type { Claims } from '../claims/claims.js';
 import { DEFAULT_SAFE_PATTERN } from '../config/config.js';
