@@ -11,6 +11,7 @@ import { growth, type Callout } from './helpers/growth.js';
 import { assembleClaims, type Claims } from '../src/claims/claims.js';
 import { firstEqualEntitlement, hasAudience, hasGroup } from '../src/claims/claims-index.js';
 import { parseEntitlement, sameEntitlement, type Entitlement } from '../src/claims/entitlement.js';
+import { classifyScope, grants, pathCovers } from '../src/claims/scope.js';
 import { put, scratch } from './helpers/files.js';
 
 const ISS = 'https://iss.example';
@@ -61,16 +62,54 @@ t.test('the lookups answer as the scans they replace, and name the same first en
   t.pass('3,000 random token and rule lists');
 });
 
-const dir = scratch();
-type Kind = 'groups' | 'audience' | 'entitlement';
+// grants() looks a required storage path's covering paths up among the token's: the scan it replaced
+// tested every token item with pathCovers. Paths of few segments, so that covering is common.
+t.test("a storage scope is granted exactly when one of the token's items covers it", async (t) => {
+  const authz = fc.constantFrom('storage.read', 'storage.create', 'storage.modify', 'storage.stage', 'compute.read');
+  const segments = fc.array(fc.constantFrom('a', 'b', '.', '', '%61', 'a b', '..'), { maxLength: 4 });
+  const scope = fc
+    .tuple(authz, segments, fc.boolean())
+    .map(([a, p, slash]) => `${a}:/${p.join('/')}${slash ? '/' : ''}`);
+  fc.assert(
+    fc.property(fc.array(scope, { maxLength: 6 }), scope, (token, required) => {
+      const want = classifyScope(required);
+      const implied = want.kind === 'storage' && want.authz === 'storage.create' ? ['storage.modify'] : [];
+      const covers = (s: string) => {
+        const have = classifyScope(s);
+        return (
+          want.kind === 'storage' &&
+          have.kind === 'storage' &&
+          have.path !== null &&
+          want.path !== null &&
+          (have.authz === want.authz || implied.includes(have.authz)) &&
+          pathCovers(have.path, want.path)
+        );
+      };
+      const scanned = want.kind === 'storage' ? token.some(covers) : token.includes(required);
+      return grants(token, required) === scanned;
+    }),
+    { numRuns: 5000, seed: 13 },
+  );
+  t.pass('5,000 random token scopes and required scopes');
+});
 
-/** 8 rules for the token's issuer with an n-item list; the token brings n items, of which the last hits. */
+const dir = scratch();
+type Kind = 'groups' | 'audience' | 'entitlement' | 'scopes';
+
+/**
+ * 8 rules for the token's issuer with an n-item list; the token brings n items, of which the last hits.
+ * For scopes a rule needs all of its list: the last rule's n paths are all under the token's last one.
+ */
 function site(kind: Kind, n: number): Callout {
   const item = (i: number, who: string) =>
-    kind === 'entitlement' ? `urn:mace:egi.eu:group:${who}${i}:role=member#aai.egi.eu` : `/${who}${i}`;
+    kind === 'entitlement'
+      ? `urn:mace:egi.eu:group:${who}${i}:role=member#aai.egi.eu`
+      : kind === 'scopes'
+        ? `storage.read:/${who}${i}`
+        : `/${who}${i}`;
   const rules = Array.from({ length: 8 }, (_, r) => {
-    const list = Array.from({ length: n }, (_, i) => item(i, `r${r}x`));
-    if (r === 7) list.push(item(n, 'hit'));
+    const list = Array.from({ length: n }, (_, i) => item(i, kind === 'scopes' && r === 7 ? 'hit/x' : `r${r}x`));
+    if (r === 7) list.push(kind === 'scopes' ? 'storage.read:/hit' : item(n, 'hit'));
     const opt = kind === 'audience' ? '' : 'audience_optional = yes\n';
     return `[rule r${r}]\nissuer = ${ISS}\n${opt}${kind} = ${list.join(' ')}\naccount = vo${r}\n`;
   }).join('\n');
@@ -85,11 +124,13 @@ function site(kind: Kind, n: number): Callout {
   );
   const mine = [...Array.from({ length: n }, (_, i) => item(i, 'token')), item(n, 'hit')];
   const claim = kind === 'groups' ? 'wlcg.groups' : kind === 'audience' ? 'aud' : 'eduperson_entitlement';
-  const stdin = JSON.stringify({ iss: ISS, sub: 'someone', [claim]: mine });
+  const token =
+    kind === 'scopes' ? { scope: [...mine.slice(0, -1), 'storage.read:/hit'].join(' ') } : { [claim]: mine };
+  const stdin = JSON.stringify({ iss: ISS, sub: 'someone', ...token });
   return { argv: ['htcondor-plugin', '--config', config], stdin, answer: 'vo7\n' };
 }
 
-for (const kind of ['groups', 'audience', 'entitlement'] as const)
+for (const kind of ['groups', 'audience', 'entitlement', 'scopes'] as const)
   t.test(
     `a rule's ${kind} list and the token's, eight times as long: about eight times the work, not 64`,
     async (t) => {

@@ -29,7 +29,18 @@ export interface BanList {
   subjects: Map<string, BanEntry>;
   issuers: Map<string, BanEntry>;
   jtis: Map<string, BanEntry>;
-  entitlements: Map<string, (BanEntry & { kind: 'entitlement' })[]>;
+  /**
+   * Entitlement bans by canonical URN: the first without an authority (it bans every authority) and the
+   * first for each authority. A token's entitlement is then two lookups, whatever the list holds (a
+   * search of every ban on the same URN made long lists against long claims cost their product).
+   */
+  entitlements: Map<string, EntitlementBans>;
+}
+
+type EntitlementBan = BanEntry & { kind: 'entitlement' };
+interface EntitlementBans {
+  anyAuthority?: EntitlementBan;
+  byAuthority: Map<string, EntitlementBan>;
 }
 
 export interface BanProblem {
@@ -144,8 +155,11 @@ function indexed(file: string, entries: BanEntry[]): BanList {
     else if (e.kind === 'issuer') first(list.issuers, bareIssuer(e.iss), e);
     else if (e.kind === 'jti') first(list.jtis, e.jti, e);
     else {
-      const k = parseEntitlement(e.urn).canonical;
-      list.entitlements.set(k, [...(list.entitlements.get(k) ?? []), e]);
+      const { canonical, authority } = parseEntitlement(e.urn);
+      let bans = list.entitlements.get(canonical);
+      if (!bans) list.entitlements.set(canonical, (bans = { byAuthority: new Map() }));
+      if (authority === '') bans.anyAuthority ??= e;
+      else first(bans.byAuthority, authority, e);
     }
   }
   return list;
@@ -170,11 +184,10 @@ function matches(l: BanList, c: Claims): BanEntry[] {
         out.push(e);
   }
   if (c.jti !== undefined) out.push(l.jtis.get(c.jti));
-  for (const x of c.entitlements)
-    for (const e of l.entitlements.get(x.canonical) ?? []) {
-      const authority = parseEntitlement(e.urn).authority;
-      if (authority === '' || authority === x.authority) out.push(e);
-    }
+  for (const x of c.entitlements) {
+    const bans = l.entitlements.get(x.canonical);
+    if (bans) out.push(bans.anyAuthority, bans.byAuthority.get(x.authority));
+  }
   return out.filter((e): e is BanEntry => e !== undefined);
 }
 

@@ -57,11 +57,25 @@ export function classifyScope(raw: string): ScopeItem {
 }
 
 /** Segment-aware coverage: the scope path P covers R when R == P or R starts with P + '/'. */
+const withoutSlash = (path: string) => (path.endsWith('/') && path !== '/' ? path.slice(0, -1) : path);
+
 export function pathCovers(scopePath: string, requestPath: string): boolean {
-  const p = scopePath.endsWith('/') && scopePath !== '/' ? scopePath.slice(0, -1) : scopePath;
-  const r = requestPath.endsWith('/') && requestPath !== '/' ? requestPath.slice(0, -1) : requestPath;
+  const p = withoutSlash(scopePath);
+  const r = withoutSlash(requestPath);
   if (p === '/') return true;
   return r === p || r.startsWith(p + '/');
+}
+
+/**
+ * Every scope path (as withoutSlash leaves it) that covers `requestPath` (pathCovers): the path itself,
+ * each prefix of it ending before a `/`, and `/`. A required path is looked up this way in the token's
+ * paths, rather than each of the token's paths tested against it.
+ */
+function coveringPaths(requestPath: string): string[] {
+  const r = withoutSlash(requestPath);
+  const out = [r, '/'];
+  for (let i = r.lastIndexOf('/'); i > 0; i = r.lastIndexOf('/', i - 1)) out.push(r.slice(0, i));
+  return out;
 }
 
 /** storage.modify is a strict superset of storage.create. */
@@ -70,20 +84,25 @@ const IMPLIED: Record<string, string[]> = { 'storage.create': ['storage.create',
 /** A token's scopes as grants() reads them: each classified once, however many rules ask. */
 interface ScopeIndex {
   all: ReadonlySet<string>;
-  storage: readonly { authz: string; path: string }[];
+  /** `<authz>\0<path>` of every valid storage item, the path as withoutSlash leaves it. */
+  storage: ReadonlySet<string>;
 }
 
+// An authorisation (storage.read, ...) holds no NUL: classifyScope accepts only the known names.
+const storageKey = (authz: string, path: string) => `${authz}\0${path}`;
+
 // Keyed by the token's (frozen) scope list: one classification per token, not one per rule and scope,
-// which a long scope claim against many rules made quadratic.
+// which a long scope claim against many rules made quadratic; and a required storage path is looked up,
+// not compared with each of the token's (a rule's list x the token's: review of 15b298b).
 const indexes = new WeakMap<readonly string[], ScopeIndex>();
 
 function scopeIndex(tokenScopes: readonly string[]): ScopeIndex {
   let ix = indexes.get(tokenScopes);
   if (!ix) {
-    const storage: { authz: string; path: string }[] = [];
+    const storage = new Set<string>();
     for (const s of new Set(tokenScopes)) {
       const have = classifyScope(s);
-      if (have.kind === 'storage' && have.path !== null) storage.push({ authz: have.authz, path: have.path });
+      if (have.kind === 'storage' && have.path !== null) storage.add(storageKey(have.authz, withoutSlash(have.path)));
     }
     ix = { all: new Set(tokenScopes), storage };
     indexes.set(tokenScopes, ix);
@@ -101,5 +120,6 @@ export function grants(tokenScopes: readonly string[], required: string): boolea
   if (want.kind !== 'storage') return ix.all.has(required);
   if (want.path === null) return false;
   const authz = IMPLIED[want.authz] ?? [want.authz];
-  return ix.storage.some((have) => authz.includes(have.authz) && pathCovers(have.path, want.path as string));
+  const paths = coveringPaths(want.path);
+  return authz.some((a) => paths.some((p) => ix.storage.has(storageKey(a, p))));
 }

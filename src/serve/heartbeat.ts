@@ -62,7 +62,9 @@ export class Heartbeat {
       if (!this.removed) await rename(this.tmp, this.path);
       if (this.removed) await Promise.all([rm(this.tmp, { force: true }), rm(this.path, { force: true })]);
     } catch (e) {
-      throw this.unwritable(e);
+      // remove() took the temporary file from under a write on its way: nothing to report, the service stops.
+      if (this.removed) await rm(this.tmp, { force: true });
+      else throw this.unwritable(e);
     } finally {
       this.writing = false;
     }
