@@ -52,6 +52,9 @@ t.test('problems name FILE:LINE', (t) => {
     parseBanList(text, 'bans.txt').problems.map((p) => `${p.pos.file}:${p.pos.line}: ${p.message}`);
   t.match(problems('\nsubject only-one'), ['bans.txt:2: subject takes two values (has 1)']);
   t.match(problems('ban alice'), [/bans.txt:1: unknown ban "ban"/]);
+  // Names of Object.prototype are not kinds of ban either.
+  for (const kind of ['constructor', 'toString', '__proto__', 'hasOwnProperty'])
+    t.match(problems(`${kind} a b`), [new RegExp(`bans.txt:1: unknown ban "${kind}"`)]);
   t.match(problems('jti a b'), ['bans.txt:1: jti takes one value (has 2)']);
   t.match(problems('jti "unterminated'), [/bans.txt:1: unterminated/]);
   t.match(problems('jti "a"b'), [/followed by a space/]);

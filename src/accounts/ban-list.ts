@@ -112,7 +112,7 @@ export function parseBanList(text: string, file: string): { list: BanList; probl
     }
     if (f.length === 0) return;
     const [kind, ...values] = f as [string, ...string[]];
-    if (!(kind in ARITY)) {
+    if (!Object.hasOwn(ARITY, kind)) {
       problems.push({
         pos,
         message:

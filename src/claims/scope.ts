@@ -119,6 +119,8 @@ export function grants(tokenScopes: readonly string[], required: string): boolea
   const ix = scopeIndex(tokenScopes);
   if (want.kind !== 'storage') return ix.all.has(required);
   if (want.path === null) return false;
+  // A rule's path of thousands of segments costs as many lookups: none where the token has no storage item.
+  if (ix.storage.size === 0) return false;
   const authz = IMPLIED[want.authz] ?? [want.authz];
   const paths = coveringPaths(want.path);
   return authz.some((a) => paths.some((p) => ix.storage.has(storageKey(a, p))));

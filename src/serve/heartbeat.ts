@@ -63,7 +63,7 @@ export class Heartbeat {
       if (this.removed) await Promise.all([rm(this.tmp, { force: true }), rm(this.path, { force: true })]);
     } catch (e) {
       // remove() took the temporary file from under a write on its way: nothing to report, the service stops.
-      if (this.removed) await rm(this.tmp, { force: true });
+      if (this.removed) await rm(this.tmp, { force: true }).catch(() => {});
       else throw this.unwritable(e);
     } finally {
       this.writing = false;
