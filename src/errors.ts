@@ -18,7 +18,9 @@ export const ERROR_CODES = {
     'bad command line: unknown command or option, missing or malformed value, two inputs to explain, ' +
     '`--config` with `-c`/`--mapfile`',
   DEADLINE: 'the decision (stdin included) did not finish within the deadline',
-  REGEX_BUDGET: 'matching ran past its budget ([limits] regex_budget): a catastrophic regular expression',
+  REGEX_BUDGET:
+    'matching ran past its budget ([limits] regex_budget): a catastrophic regular expression, ' +
+    'or ban lists or a token too large for it',
   INTERNAL: 'a bug: anything that is not one of the typed errors',
   CONFIG_UNREADABLE: 'the site configuration cannot be read',
   CONFIG_INVALID: 'the site configuration does not follow schemas/config.schema.json',
