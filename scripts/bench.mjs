@@ -286,17 +286,9 @@ function peakMemory(cases) {
 
 const ATLAS = 'https://atlas-auth.web.cern.ch/,7dee38a3-6ab8-4fe2-9e4c-58039c21d817';
 const payload = (name) => readFileSync(join(ROOT, 'mapfiles/tokens', `${name}.json`), 'utf8');
-const egi = JSON.parse(payload('egi-biomed-pilot'));
-const arcEnv = {
-  X509_SUBJECT_NAME: `${egi.iss}/${egi.sub}`,
-  BEARER_TOKEN_0_ISSUER: egi.iss,
-  BEARER_TOKEN_0_SUBJECT: egi.sub,
-  BEARER_TOKEN_0_CLAIM_iss_0: egi.iss,
-  BEARER_TOKEN_0_CLAIM_sub_0: egi.sub,
-  BEARER_TOKEN_0_CLAIM_scope_0: egi.scope,
-  BEARER_TOKEN_0_CLAIM_voperson_id_0: egi.voperson_id,
-  ...Object.fromEntries(egi.scope.split(' ').map((s, i) => [`BEARER_TOKEN_0_SCOPE_${i}`, s])),
-};
+// ARC 7's environment for the EGI token (shared/spec/callout-protocols.md §4.4), as `tokenmap test` builds it.
+const { arc7Env } = await import(join(ROOT, 'dist/claims/arc7-env.js'));
+const arcEnv = arc7Env(JSON.parse(payload('egi-biomed-pilot')));
 const cases = [
   { name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
   {

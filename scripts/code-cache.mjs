@@ -23,16 +23,9 @@ if (process.argv[2] !== '--child') {
   const { loadBundle } = require('../bin/load-bundle.cjs');
   const { main, memoryIo, script, cachePath } = loadBundle(false);
   const io = (stdin, env = {}) => memoryIo({ stdin, env, self: 'bin/tokenmap' });
-  const egi = JSON.parse(payload('egi-biomed-pilot'));
-  const arcEnv = {
-    BEARER_TOKEN_0_ISSUER: egi.iss,
-    BEARER_TOKEN_0_SUBJECT: egi.sub,
-    BEARER_TOKEN_0_CLAIM_iss_0: egi.iss,
-    BEARER_TOKEN_0_CLAIM_sub_0: egi.sub,
-    BEARER_TOKEN_0_CLAIM_scope_0: egi.scope,
-    BEARER_TOKEN_0_CLAIM_voperson_id_0: egi.voperson_id,
-    X509_SUBJECT_NAME: `${egi.iss}/${egi.sub}`,
-  };
+  // ARC 7's environment for the EGI token, as tokenmap test builds it (tsc's output: the build ran tsc first).
+  const { arc7Env } = await import('../dist/claims/arc7-env.js');
+  const arcEnv = arc7Env(JSON.parse(payload('egi-biomed-pilot')));
   const runs = [
     [
       [

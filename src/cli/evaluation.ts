@@ -16,6 +16,7 @@ import {
   DeadlineExceeded,
   HandedBack,
   measuredBound,
+  processCpuMs,
   runBudgeted,
   type Bound,
 } from '../engine/bounded.js';
@@ -164,11 +165,6 @@ export function boundedEvaluate(
     throw e;
   }
 }
-
-const processCpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 /**
  * The cold path's bound: the vm watchdog for rules whose evaluation may have to be stopped while it runs
