@@ -140,6 +140,9 @@ function timedRun(c, cwd) {
   return elapsed;
 }
 
+/** Fast-lane callouts a fresh service answers before the timed rounds (the first `runs` of them timed). */
+const WARM_UP = 1000;
+
 /** p50 and p99 of interleaved runs, printed as ratios. */
 async function measureWarmPath(ROOT, BIN, quick) {
   const spawnTimed = (c) => timedRun(c, ROOT);
@@ -198,6 +201,19 @@ async function measureWarmPath(ROOT, BIN, quick) {
       stdinFile,
       expect: 0,
     });
+  // The fast lane against a fresh service: its first callouts, timed alongside node -e 0 (as the rounds
+  // below are); then untimed ones up to WARM_UP, so that the rounds measure a service that has run a
+  // while, its decision code optimised by V8 (src/serve/tier-up.ts), as on a CE after its first minutes.
+  const lane = cases.find((c) => c.name.startsWith('tokenmap-callout --port, service up'));
+  const fresh = { lane: [], node: [] };
+  if (lane)
+    for (let i = 0; i < WARM_UP; i++) {
+      const t = spawnTimed(lane);
+      if (i < runs) {
+        fresh.lane.push(t);
+        fresh.node.push(spawnTimed(cases[0]));
+      }
+    }
   const times = new Map(cases.map((c) => [c.name, []]));
   for (let round = -3; round < runs; round++)
     for (const c of [...cases].sort(() => Math.random() - 0.5)) {
@@ -221,6 +237,15 @@ async function measureWarmPath(ROOT, BIN, quick) {
   console.log('\n| case | p50 ms | p99 ms | p50 vs node -e 0 | p50 vs legacy | p99 vs legacy |');
   console.log('|---|---:|---:|---:|---:|---:|');
   const legacyName = cases.at(-1).name;
+  if (lane) {
+    const f50 = percentile(fresh.lane, 0.5);
+    const vsLegacy = (q) => (legacy ? `${(percentile(fresh.lane, q) / p(legacyName, q)).toFixed(2)}x` : 'n/a');
+    console.log(
+      `| the fast lane, a fresh service's first ${runs} callouts (node -e 0 beside them: ` +
+        `${percentile(fresh.node, 0.5).toFixed(1)} ms) | ${f50.toFixed(1)} | ${percentile(fresh.lane, 0.99).toFixed(1)} | ` +
+        `${(f50 / percentile(fresh.node, 0.5)).toFixed(2)}x | ${vsLegacy(0.5)} | ${vsLegacy(0.99)} |`,
+    );
+  }
   for (const c of cases) {
     const vsLegacy = (q) => (legacy ? `${(p(c.name, q) / p(legacyName, q)).toFixed(2)}x` : 'n/a');
     console.log(
@@ -229,9 +254,13 @@ async function measureWarmPath(ROOT, BIN, quick) {
     );
   }
   console.log('\nTargets for the service-up callout: <= 0.25x legacy, <= 0.15x node -e 0.');
+  console.log(
+    `The rows after the first: the service had answered ${lane ? WARM_UP : 0} fast-lane callouts before them.`,
+  );
   if (service.socket)
     console.log(
-      `Answered by the service itself: ${answered} of ${3 * (runs + 3)} service-up callouts (both lanes, warm-up included).`,
+      `Answered by the service itself: ${answered} of ${(lane ? WARM_UP : 0) + 3 * (runs + 3)} service-up callouts ` +
+        '(both lanes, warm-up included).',
     );
 }
 

@@ -1,11 +1,11 @@
 // bin/tokenmap-callout against a service that answers anything but a frame (a broken or hostile process on
 // the socket): whatever the bytes, the client never turns them into a decline or an identity; it falls
 // back to the cold path, whose answer it gives.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import { renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { parseFrame } from '../src/serve/protocol.js';
 import { put, scratch } from './helpers/files.js';
@@ -16,6 +16,12 @@ const dir = scratch();
 put(dir, 'condor_mapfile', 'SCITOKENS /^https:\\/\\/iam\\.example\\.org\\/,pilot$/ alice\n');
 const config = put(dir, 'tokenmap.ini', '[rules]\nsource[] = mapfile:condor_mapfile\n[tokens]\ncheck = no\n');
 const payload = JSON.stringify({ iss: ISS, sub: 'pilot' });
+/** A configuration of its own that maps the pilot to `user`: which answer came from where. */
+function scratchConfig(user: string): string {
+  const d = scratch();
+  put(d, 'condor_mapfile', `SCITOKENS /^https:\\/\\/iam\\.example\\.org\\/,pilot$/ ${user}\n`);
+  return put(d, 'tokenmap.ini', '[rules]\nsource[] = mapfile:condor_mapfile\n[tokens]\ncheck = no\n');
+}
 
 const nearFrames = fc.oneof(
   fc.uint8Array({ maxLength: 80 }).map((b) => Buffer.from(b)),
@@ -23,8 +29,17 @@ const nearFrames = fc.oneof(
     .tuple(fc.constantFrom('T', 'F', 't', 'T ', ''), fc.integer({ min: -1, max: 9 }), fc.nat(20), fc.nat(20))
     .chain(([tag, code, o, e]) =>
       fc
-        .tuple(fc.string({ maxLength: 30 }), fc.constantFrom('.', '', '\n', '..'), fc.constantFrom('', '0', ' '))
-        .map(([text, end, pad]) => Buffer.from(`${tag} ${code} ${pad}${o} ${e}\n${text}${end}`)),
+        .tuple(
+          fc.string({ maxLength: 30 }),
+          fc.constantFrom('.', '', '\n', '..'),
+          fc.constantFrom('', ' ', '+', '-'),
+          // Sizes of the width a frame has (6 digits), and of others.
+          fc.constantFrom(0, 5, 6, 7),
+        )
+        .map(([text, end, pad, width]) => {
+          const size = (n: number) => String(n).padStart(width, '0');
+          return Buffer.from(`${tag} ${code} ${pad}${size(o)} ${size(e)}\n${text}${end}`);
+        }),
     ),
 );
 
@@ -48,11 +63,11 @@ t.test('any answer that is not a frame falls back to the cold answer', async (t)
   }
 });
 
-// The fast lane reads a frame with bash globs, before deliver() (bin/tokenmap-callout): the same bytes
-// through a privileged port, from a listener of root's own that the client must take for the service (a
-// fresh liveness file next to the socket path): none that is not a frame may be delivered.
-t.test('on the fast lane too, any answer that is not a frame falls back to the cold answer', async (t) => {
-  let answer = Buffer.alloc(0);
+/**
+ * A listener of root's own on a privileged port that the client must take for the service (a fresh
+ * liveness file next to the socket path), answering each request with `respond`.
+ */
+async function rogueLane(t: Test, respond: (s: Socket) => void): Promise<{ socket: string; port: number }> {
   const socket = join(scratch(), 'tokenmap.sock');
   // Written aside and renamed into place, as the service does (heartbeat.ts): a reader never sees it empty.
   const beat = () => (
@@ -62,36 +77,50 @@ t.test('on the fast lane too, any answer that is not a frame falls back to the c
   beat();
   const beating = setInterval(beat, 200);
   t.teardown(() => clearInterval(beating));
+  const held: Socket[] = [];
   const rogue = createNetServer((s) => {
+    held.push(s);
     s.on('error', () => {});
+    let seen = Buffer.alloc(0);
     s.on('data', (c: Buffer) => {
-      if (c.includes('.\0')) s.end(answer);
+      seen = Buffer.concat([seen, c]);
+      if (seen.includes('\0.\0')) respond(s);
     });
   });
-  t.teardown(() => void rogue.close());
-  let port = 0;
-  while (!port) {
-    const p = 600 + Math.floor(Math.random() * 424);
-    if (await new Promise<boolean>((ok) => rogue.once('error', () => ok(false)).listen(p, '127.0.0.1', () => ok(true))))
-      port = p;
+  t.teardown(() => (held.forEach((s) => s.destroy()), void rogue.close()));
+  for (;;) {
+    const port = 600 + Math.floor(Math.random() * 424);
+    if (
+      await new Promise<boolean>((ok) => rogue.once('error', () => ok(false)).listen(port, '127.0.0.1', () => ok(true)))
+    )
+      return { socket, port };
   }
+}
+
+// The fast lane reads a frame with bash globs, before deliver() (bin/tokenmap-callout): the same bytes
+// through a privileged port, from a listener of root's own that the client must take for the service:
+// none that is not a frame may be delivered.
+t.test('on the fast lane too, any answer that is not a frame falls back to the cold answer', async (t) => {
+  let answer = Buffer.alloc(0);
+  const { socket, port } = await rogueLane(t, (s) => s.end(answer));
   const bodies = fc.sample(nearFrames, { numRuns: 80, seed: 11 }).filter((b) => parseFrame(b) === null);
-  // What the glob reading must not take for a frame: a third size, a leading zero, two spaces, a short body,
-  // sizes bash arithmetic would read as numbers (+0, 0x8).
+  // What the glob reading must not take for a frame: a third size, sizes of 5 or 7 digits or without the
+  // zeros, two spaces, a short body, sizes bash arithmetic would read as numbers (+0, 0x8, -0).
   bodies.unshift(
     ...[
-      'T 0 8 0 0\nmallory\n.',
-      'T 0 08 0\nmallory\n.',
-      'T 0  8 0\nmallory\n.',
-      'T 0 8\nmallory\n.',
-      'T 0 9 0\nmallory\n.',
-      'T 3 8 0\nmallory\n.',
-      'T 0 8 0\nmallory\n',
-      'T 0 8 +0\nmallory\n.',
-      'T 0 0x8 0\nmallory\n.',
-      'T 0 8 -0\nmallory\n.',
-      'T 0 8 0 \nmallory\n.',
-      'T 0 1234567 0\nmallory\n.',
+      'T 0 000008 000000 000000\nmallory\n.',
+      'T 0 00008 000000\nmallory\n.',
+      'T 0 0000008 000000\nmallory\n.',
+      'T 0  000008 000000\nmallory\n.',
+      'T 0 000008\nmallory\n.',
+      'T 0 000009 000000\nmallory\n.',
+      'T 3 000008 000000\nmallory\n.',
+      'T 0 000008 000000\nmallory\n',
+      'T 0 000008 +00000\nmallory\n.',
+      'T 0 0x0008 000000\nmallory\n.',
+      'T 0 000008 -00000\nmallory\n.',
+      'T 0 000008 000000 \nmallory\n.',
+      'T 0 1234567 000000\nmallory\n.',
     ].map((s) => Buffer.from(s)),
   );
   for (const body of bodies.slice(0, 50)) {
@@ -104,4 +133,28 @@ t.test('on the fast lane too, any answer that is not a frame falls back to the c
     else if (!/^F [a-z-]+\n\.$/.test(body.toString('latin1')))
       t.match(r.stderr, /^tokenmap-callout: the service gave an answer that is not a frame \(127\.0\.0\.1:\d+\)/);
   }
+});
+
+t.test(
+  'a frame whose connection the listener never closes is not delivered: the cold path after the bound',
+  async (t) => {
+    const { socket, port } = await rogueLane(t, (s) => s.write('T 0 000008 000000\nmallory\n.'));
+    const r = await runCallout(
+      socket,
+      ['htcondor-plugin', '--config', config],
+      {
+        stdin: payload,
+        env: { TOKENMAP_CALLOUT_TIMEOUT: '0.5' },
+      },
+      port,
+    );
+    t.equal(`${r.code} ${r.stdout}`, '0 alice\n', 'the cold answer');
+    t.match(r.stderr, /^tokenmap-callout: no answer within 0\.5 s \(127\.0\.0\.1:\d+\)/);
+  },
+);
+
+t.test('a service of the version before (plain sizes on the lane): its answer, delivered', async (t) => {
+  const { socket, port } = await rogueLane(t, (s) => s.end('T 0 6 0\nalice\n.'));
+  const r = await runCallout(socket, ['htcondor-plugin', '--config', scratchConfig('bob')], { stdin: payload }, port);
+  t.equal(`${r.code} ${r.stdout}${r.stderr}`, '0 alice\n', "the service's answer, not the cold one (bob), and no note");
 });

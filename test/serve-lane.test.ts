@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import fc from 'fast-check';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { arc7Env } from './helpers/ce-env.js';
@@ -82,6 +82,90 @@ t.test('the lane answers; status and metrics show it', async (t) => {
   t.ok(existsSync(`${svc.socket}.alive`), 'the liveness file is next to the socket');
 });
 
+t.test('every way of giving the options takes the lane; a missing value is exit 2', async (t) => {
+  const config = site();
+  const svc = await withLane(t, config);
+  const plugin = ['htcondor-plugin', '--config', config];
+  const p = String(svc.port);
+  const forms: [string, string[], Record<string, string>][] = [
+    ['--socket S --port N (the wiring snippet prints)', ['--socket', svc.socket, '--port', p], {}],
+    ['--port N --socket S', ['--port', p, '--socket', svc.socket], {}],
+    ['--socket=S --port=N', [`--socket=${svc.socket}`, `--port=${p}`], {}],
+    ['--port N, the socket from the environment', ['--port', p], { TOKENMAP_SOCKET: svc.socket }],
+    ['both from the environment', [], { TOKENMAP_SOCKET: svc.socket, TOKENMAP_PORT: p }],
+    ['--port N twice, the last one counting', ['--port', '1', '--socket', svc.socket, '--port', p], {}],
+  ];
+  let lane = 0;
+  for (const [name, options, env] of forms) {
+    const r = await runBin([...options, ...plugin], { stdin: PAYLOAD, env, via: CALLOUT });
+    t.equal(`${r.code} ${r.stdout}${r.stderr}`, '0 alice\n', name);
+    t.equal(await metric(svc.socket, 'tokenmap_callout_requests_total{lane="tcp"}'), ++lane, `${name}: the lane`);
+  }
+  const empty = await runBin(['--port', '', '--socket', svc.socket, ...plugin], {
+    stdin: PAYLOAD,
+    env: { TOKENMAP_PORT: p },
+    via: CALLOUT,
+  });
+  t.equal(`${empty.code} ${empty.stdout}${empty.stderr}`, '0 alice\n', '--port "" over $TOKENMAP_PORT: no lane');
+  t.equal(await metric(svc.socket, 'tokenmap_callout_requests_total{lane="tcp"}'), lane, 'the Unix socket answered');
+  for (const [args, needs] of [
+    [['--socket'], '--socket needs a path'],
+    [['--port', p, '--socket'], '--socket needs a path'],
+    [['--socket', svc.socket, '--port'], '--port needs a port number'],
+  ] as const) {
+    const r = await runBin([...args], { stdin: PAYLOAD, via: CALLOUT });
+    t.equal(`${r.code} ${r.stdout}${r.stderr}`, `2 tokenmap-callout: ${needs}\n`, args.join(' '));
+  }
+});
+
+t.test(
+  'a $TOKENMAP_CALLOUT_TIMEOUT that is not a positive number counts as 2 s: the payload still arrives',
+  async (t) => {
+    const config = site();
+    const svc = await withLane(t, config);
+    // `read -t 0` only polls and an invalid value reads nothing: either would have lost the payload.
+    const values = ['0', '00', '0.0', 'abc', '-1', '1e3', '.5', '2 ', ' ', '$(id)', 'a[$(id)]'];
+    values.push(...fc.sample(fc.string({ unit: fc.constantFrom('0', '1', '.', '-', 'x', ' '), maxLength: 5 }), 10));
+    for (const v of values) {
+      const r = await condor(svc, config, { TOKENMAP_CALLOUT_TIMEOUT: v });
+      t.equal(`${r.code} ${r.stdout}${r.stderr}`, '0 alice\n', JSON.stringify(v));
+    }
+    t.equal(await served(svc.socket), values.length, 'every one answered by the service');
+  },
+);
+
+t.test('POSIXLY_CORRECT in the environment: a refused connection is still the cold answer, never exit 1', async (t) => {
+  const config = site();
+  const svc = await withLane(t, config);
+  svc.child.kill('SIGKILL');
+  await svc.stop();
+  const r = await condor(svc, config, { POSIXLY_CORRECT: '1' });
+  t.equal(`${r.code} ${r.stdout}`, '0 alice\n');
+  t.match(r.stderr, /^tokenmap-callout: the service is not running \(connection refused\)/);
+});
+
+t.test('a liveness file that is not a regular file, or has no end, cannot hang the client', async (t) => {
+  const config = site();
+  const dir = scratch();
+  const cases: [string, () => void][] = [
+    [
+      'a FIFO no one writes',
+      () => void runBin(['-m', '600', join(dir, 'fifo.sock.alive')], { via: '/usr/bin/mkfifo' }),
+    ],
+    ['/dev/zero', () => symlinkSync('/dev/zero', join(dir, 'zero.sock.alive'))],
+    ['a megabyte without a newline', () => writeFileSync(join(dir, 'big.sock.alive'), '9'.repeat(1 << 20))],
+  ];
+  for (const [name, make] of cases) {
+    make();
+    const sock = join(dir, `${['fifo', 'zero', 'big'][cases.findIndex((c) => c[0] === name)]}.sock`);
+    await eventually(async () => existsSync(`${sock}.alive`), 2000);
+    const started = Date.now();
+    const r = await condor({ socket: sock, port: 999 }, config);
+    t.equal(`${r.code} ${r.stdout}`, '0 alice\n', `${name}: the cold answer`);
+    t.ok(Date.now() - started < 5000, `${name}: in ${Date.now() - started} ms`);
+  }
+});
+
 t.test('the liveness file and a socket directory the service made are readable whatever its umask', async (t) => {
   const config = site();
   const dir = join(scratch(), 'run'); // made by the service itself
@@ -107,7 +191,7 @@ t.test('a port that is not privileged is never contacted', async (t) => {
   let contacted = 0;
   const rogue = createServer((s) => {
     contacted++;
-    s.end('T 0 8 0\nmallory\n.');
+    s.end('T 0 000008 000000\nmallory\n.');
   });
   await new Promise<void>((resolve) => rogue.listen(0, '127.0.0.1', resolve));
   t.teardown(() => void rogue.close());
@@ -160,7 +244,7 @@ async function privilegedRogue(t: Test): Promise<{ port: number; contacts: () =>
   let contacted = 0;
   const rogue = createServer((s) => {
     contacted++;
-    s.end('T 0 8 0\nmallory\n.');
+    s.end('T 0 000008 000000\nmallory\n.');
   });
   t.teardown(() => void rogue.close());
   for (;;) {
@@ -435,6 +519,8 @@ t.test('malformed, oversized and slow requests are refused on their own connecti
   t.equal((await raw(svc.port, Buffer.alloc(2 << 20, 0x61))).toString(), refused, 'over 1 MiB, no end record');
   const args = ['ahtcondor-plugin', 'a--config', `a${config}`, `s${PAYLOAD}`];
   t.equal((await raw(svc.port, request(...args))).toString(), 'T 0 6 0\nalice\n.', 'a good request alongside them');
+  const v2 = Buffer.from(['tokenmap-callout/2', ...args, '.', ''].join('\0'), 'latin1');
+  t.equal((await raw(svc.port, v2)).toString(), 'T 0 000006 000000\nalice\n.', 'version 2: the sizes six digits wide');
   const r = await condor(svc, config);
   t.equal(r.stdout.toString(), 'alice\n');
   t.equal(r.stderr, '');

@@ -10,6 +10,7 @@ import {
   keptEnv,
   LIMITS,
   parseFrame,
+  widenFrame,
 } from '../src/serve/protocol.js';
 import { form } from './helpers/service.js';
 
@@ -91,12 +92,23 @@ t.test('malformed requests are refused, never half read', async (t) => {
 t.test('frames round-trip, and nothing else parses as a frame', async (t) => {
   fc.assert(
     fc.property(fc.constantFrom(0, 1, 2), bytes(), bytes(), (code, stdout, stderr) => {
-      const f = parseFrame(answerFrame({ code, stdout, stderr }));
-      t.ok(f && 'code' in f && f.code === code && f.stdout.equals(stdout) && f.stderr.equals(stderr));
+      for (const frame of [answerFrame({ code, stdout, stderr }), widenFrame(answerFrame({ code, stdout, stderr }))]) {
+        const f = parseFrame(frame);
+        t.ok(f && 'code' in f && f.code === code && f.stdout.equals(stdout) && f.stderr.equals(stderr));
+      }
     }),
     { numRuns: 200 },
   );
   t.strictSame(parseFrame(fallbackFrame('over-budget')), { fallback: 'over-budget' });
-  for (const junk of ['', '.', 'T 0 1 0\n.', 'T 3 0 0\n.', 'T 0 0 0\nx.', 'T 0 0 0\n', 'F \n.'])
-    t.equal(parseFrame(Buffer.from(junk)), null, JSON.stringify(junk));
+  const junk = ['', '.', 'T 0 1 0\n.', 'T 3 0 0\n.', 'T 0 0 0\nx.', 'T 0 0 0\n', 'F \n.', 'T 0 000001 000000\n.'];
+  // ...nor sizes with a leading zero that are not six digits wide.
+  junk.push('T 0 00 0\n.', 'T 0 00000 000000\n.', 'T 0 0000000 000000\n.');
+  for (const j of junk) t.equal(parseFrame(Buffer.from(j)), null, JSON.stringify(j));
+  t.equal(widenFrame(Buffer.from('T 1 0 12\nno mapping.\n.')).toString(), 'T 1 000000 000012\nno mapping.\n.');
+  t.equal(widenFrame(fallbackFrame('over-budget')).toString(), 'F over-budget\n.', 'a handback stays as it is');
+  t.throws(
+    () => widenFrame(answerFrame({ code: 2, stdout: Buffer.alloc(0), stderr: Buffer.alloc(1_000_000) })),
+    /does not fit a frame/,
+    'an answer too large for six digits is an error, never a frame',
+  );
 });

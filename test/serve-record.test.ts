@@ -67,7 +67,8 @@ t.test('junk is refused whole, never half-decoded', async (t) => {
   );
   for (const [name, buf] of [
     ['no magic', Buffer.from('\0.\0')],
-    ['another version', Buffer.from('tokenmap-callout/2\0.\0')],
+    ['another version', Buffer.from('tokenmap-callout/3\0.\0')],
+    ['a version without its number', Buffer.from('tokenmap-callout/\0.\0')],
     ['no end record', Buffer.from(`${RECORD_MAGIC}\0ax\0`)],
     ['bytes after the end', Buffer.concat([records(), Buffer.from('x')])],
     ['an empty record', Buffer.from(`${RECORD_MAGIC}\0\0.\0`)],
@@ -87,4 +88,11 @@ t.test('the end is found wherever the stream is cut', async (t) => {
   const whole = records(tagged('a', Buffer.from('.')), tagged('s', Buffer.from('x.')));
   t.equal(requestEnd(whole), whole.length, 'a record that is a dot inside another is not the end');
   for (let cut = 0; cut < whole.length; cut++) t.equal(requestEnd(whole.subarray(0, cut)), -1, `cut at ${cut}`);
+});
+
+t.test('version 2 asks for the wide frame; version 1 (the client before) for the plain one', async (t) => {
+  t.equal(RECORD_MAGIC, 'tokenmap-callout/2', 'what bin/tokenmap-callout sends');
+  t.equal(decodeRecords(records()).wideFrame, true);
+  const v1 = decodeRecords(Buffer.from('tokenmap-callout/1\0ahtcondor-plugin\0.\0'));
+  t.strictSame({ args: v1.args, wideFrame: v1.wideFrame }, { args: ['htcondor-plugin'], wideFrame: false });
 });

@@ -63,6 +63,29 @@ t.test('EPIPE in explain and lookup: exit 2, one line, no stack trace', async (t
   }
 });
 
+t.test(
+  'a closed stdout is exit 2 with one line, before anything is decided (Node would write to /dev/null)',
+  async (t) => {
+    const { config } = site();
+    const claims = put(scratch(), 'claims.json', PAYLOAD);
+    for (const args of [
+      ['htcondor-plugin', '--config', config],
+      ['explain', '--config', config, '--claims', claims],
+      ['--help'],
+    ]) {
+      const r = await runBin(['--norc', '-c', 'exec env -u NODE_OPTIONS "$@" >&-', '-', BIN, ...args], {
+        via: '/bin/bash',
+        stdin: PAYLOAD,
+      });
+      t.equal(
+        `${r.code} ${r.stderr}`,
+        '2 tokenmap: cannot write to stdout (it is closed); nothing was delivered\n',
+        args[0] as string,
+      );
+    }
+  },
+);
+
 t.test('ENOSPC on stdout (/dev/full) is exit 2 naming it, not an internal error', async (t) => {
   const { config } = site();
   const fd = openSync('/dev/full', 'w');

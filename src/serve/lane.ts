@@ -10,8 +10,8 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Metrics } from './metrics.js';
-import { BadRequest, LIMITS, fallbackFrame, type CalloutRequest } from './protocol.js';
-import { decodeRecords, requestEnd } from './record-request.js';
+import { BadRequest, LIMITS, fallbackFrame, widenFrame, type CalloutRequest } from './protocol.js';
+import { decodeRecords, requestEnd, type LaneRequest } from './record-request.js';
 
 /**
  * Every connection is closed this long after it was accepted, whatever it sends: a deadline, not an idle
@@ -53,7 +53,12 @@ export function createLane(
       socket.end(fallbackFrame('bad-request'), () => socket.destroy());
       if (status === 500) log(`tokenmap serve: internal error answering a request: ${why.slice(0, 300)}`);
     };
-    const deadline = setTimeout(() => (done ? socket.destroy() : refuse(408, 'request timeout')), REQUEST_TIMEOUT_MS);
+    // A connection that sent nothing by then is closed without a word: a client still reading a slow stdin
+    // (it connects first) then runs the cold path, as it does for any connection closed before its request.
+    const deadline = setTimeout(
+      () => (done || total === 0 ? socket.destroy() : refuse(408, 'request timeout')),
+      REQUEST_TIMEOUT_MS,
+    );
     socket.on('close', () => {
       clearTimeout(deadline);
       release();
@@ -74,7 +79,7 @@ export function createLane(
       const whole = Buffer.concat(chunks);
       release();
       done = true;
-      let req: CalloutRequest;
+      let req: LaneRequest;
       try {
         req = decodeRecords(whole);
       } catch (e) {
@@ -82,13 +87,21 @@ export function createLane(
         return refuse(500, String((e as Error)?.message ?? e));
       }
       metrics.request('tcp');
-      callout(req).then(
-        (frame) => socket.end(frame),
-        (e: unknown) => refuse(500, String((e as Error)?.message ?? e)),
-      );
+      callout(req)
+        .then((frame) => (req.wideFrame ? widenFrame(frame) : frame))
+        .then(
+          // Closed as soon as the frame is written: the client's own close then reaches no process (the
+          // kernel ends the connection), so it does not wake the service while the client prints and exits.
+          (frame) => socket.end(frame, () => socket.destroy()),
+          (e: unknown) => refuse(500, String((e as Error)?.message ?? e)),
+        );
     });
     socket.on('end', () => {
-      if (!done) refuse(400, 'the request ended before its end record');
+      if (done) return;
+      // A client that connected and then sent nothing: one whose stdin it could not forward (it runs the
+      // cold path), or a port probe. Not a malformed request.
+      if (total === 0) return void socket.destroy();
+      refuse(400, 'the request ended before its end record');
     });
   });
   server.maxConnections = LANE_MAX_CONNECTIONS;

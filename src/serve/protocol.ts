@@ -8,7 +8,8 @@
  *
  * The answer is one frame in the body, ending in `.` so that a shell's command substitution, which strips
  * trailing newlines, cannot change the bytes: `T <exit> <stdout bytes> <stderr bytes>\n<stdout><stderr>.`,
- * or `F <reason>\n.` when the service wants the client to run the cold path instead.
+ * or `F <reason>\n.` when the service wants the client to run the cold path instead. The fast lane's
+ * clients of version 2 get the sizes six digits wide (widenFrame).
  */
 
 export interface CalloutRequest {
@@ -140,6 +141,24 @@ export function answerFrame(a: CalloutAnswer): Buffer {
   ]);
 }
 
+/** Digits of each size in a wide T frame; an answer too large for them is an error, never a frame. */
+const SIZE_DIGITS = 6;
+
+/**
+ * The frame with its two sizes six digits wide (`T 0 000012 000000`), for a fast-lane client that asked
+ * for it (record-request.ts): one bash pattern then checks the whole header. A fallback frame is as it is.
+ */
+export function widenFrame(frame: Buffer): Buffer {
+  const nl = frame.indexOf(0x0a);
+  const m = /^T ([0-2]) ([0-9]+) ([0-9]+)$/.exec(frame.toString('latin1', 0, nl));
+  if (!m) return frame;
+  const size = (digits: string) => {
+    if (digits.length > SIZE_DIGITS) throw new Error(`an answer of ${digits} bytes does not fit a frame`);
+    return digits.padStart(SIZE_DIGITS, '0');
+  };
+  return Buffer.concat([Buffer.from(`T ${m[1]} ${size(m[2] as string)} ${size(m[3] as string)}`), frame.subarray(nl)]);
+}
+
 /** Reasons are fixed words (they become metric labels and the client logs them). */
 export type FallbackReason =
   | 'not-served'
@@ -173,7 +192,7 @@ export function parseFrame(body: Buffer): CalloutAnswer | { fallback: string } |
   const head = body.toString('latin1', 0, nl);
   const f = /^F ([a-z-]+)$/.exec(head);
   if (f) return { fallback: f[1] as string };
-  const m = /^T ([0-2]) ([0-9]+) ([0-9]+)$/.exec(head);
+  const m = /^T ([0-2]) (0|[1-9][0-9]*|[0-9]{6}) (0|[1-9][0-9]*|[0-9]{6})$/.exec(head);
   if (!m) return null;
   const olen = Number(m[2]);
   const elen = Number(m[3]);
