@@ -140,8 +140,13 @@ function timedRun(c, cwd) {
   return elapsed;
 }
 
-/** Fast-lane callouts a fresh service answers before the timed rounds (the first `runs` of them timed). */
-const WARM_UP = 1000;
+/**
+ * Fast-lane callouts a fresh service answers before the timed rounds (the first `runs` of them timed):
+ * about an hour of a busy CE. V8 goes on optimising the decision code over the first thousands (at 800,
+ * its compiler still ran a quarter of the service's instructions, counted with callgrind), and those
+ * compile jobs share the two cores with the callouts being timed.
+ */
+const WARM_UP = 3000;
 
 /** p50 and p99 of interleaved runs, printed as ratios. */
 async function measureWarmPath(ROOT, BIN, quick) {
@@ -203,7 +208,7 @@ async function measureWarmPath(ROOT, BIN, quick) {
     });
   // The fast lane against a fresh service: its first callouts, timed alongside node -e 0 (as the rounds
   // below are); then untimed ones up to WARM_UP, so that the rounds measure a service that has run a
-  // while, its decision code optimised by V8 (src/serve/tier-up.ts), as on a CE after its first minutes.
+  // while, its decision code optimised by V8, as on a CE after its first hour.
   const lane = cases.find((c) => c.name.startsWith('tokenmap-callout --port, service up'));
   const fresh = { lane: [], node: [] };
   if (lane)
