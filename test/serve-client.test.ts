@@ -158,3 +158,15 @@ t.test('a service of the version before (plain sizes on the lane): its answer, d
   const r = await runCallout(socket, ['htcondor-plugin', '--config', scratchConfig('bob')], { stdin: payload }, port);
   t.equal(`${r.code} ${r.stdout}${r.stderr}`, '0 alice\n', "the service's answer, not the cold one (bob), and no note");
 });
+
+t.test('an answer of 1 MiB on a connection never closed is not taken for a frame', async (t) => {
+  // A frame exactly as long as the client reads at most: the read stops at its limit, not at a close.
+  const elen = 999_999;
+  const olen = (1 << 20) - 19 - elen;
+  const frame = `T 0 ${String(olen).padStart(6, '0')} ${elen}\nmallory\n${'m'.repeat(olen - 8)}${'e'.repeat(elen)}.`;
+  t.equal(frame.length, 1 << 20);
+  const { socket, port } = await rogueLane(t, (s) => s.write(frame));
+  const r = await runCallout(socket, ['htcondor-plugin', '--config', config], { stdin: payload }, port);
+  t.equal(`${r.code} ${r.stdout}`, '0 alice\n', 'the cold answer');
+  t.match(r.stderr, /^tokenmap-callout: the service gave an answer that is not a frame/);
+});

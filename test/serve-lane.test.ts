@@ -119,12 +119,13 @@ t.test('every way of giving the options takes the lane; a missing value is exit 
 });
 
 t.test(
-  'a $TOKENMAP_CALLOUT_TIMEOUT that is not a positive number counts as 2 s: the payload still arrives',
+  'a $TOKENMAP_CALLOUT_TIMEOUT that is not a positive number below 5 counts as 2 s: the payload still arrives',
   async (t) => {
     const config = site();
     const svc = await withLane(t, config);
     // `read -t 0` only polls and an invalid value reads nothing: either would have lost the payload.
-    const values = ['0', '00', '0.0', 'abc', '-1', '1e3', '.5', '2 ', ' ', '$(id)', 'a[$(id)]'];
+    // 5 s and more: the service closes a lane connection that sent nothing for 5 s (src/serve/lane.ts).
+    const values = ['0', '00', '0.0', 'abc', '-1', '1e3', '.5', '2 ', ' ', '$(id)', 'a[$(id)]', '5', '10', '30.5'];
     values.push(...fc.sample(fc.string({ unit: fc.constantFrom('0', '1', '.', '-', 'x', ' '), maxLength: 5 }), 10));
     for (const v of values) {
       const r = await condor(svc, config, { TOKENMAP_CALLOUT_TIMEOUT: v });
@@ -365,6 +366,40 @@ t.test('a stdout that cannot be written is exit 2 on both lanes, as in the cold 
     t.equal(r.stderr, 'tokenmap-callout: cannot write to stdout; nothing was delivered\n', `${name}: one line`);
   }
   t.equal(await served(svc.socket), 2, 'both were answered by the service (the write failed, not the lane)');
+});
+
+t.test('a closed stdout is exit 2 on both lanes and cold, a decline included (nothing to print)', async (t) => {
+  const config = site();
+  const svc = await withLane(t, config);
+  const declined = JSON.stringify({ ...ATLAS, sub: 'somebody-else' });
+  const closed = (stdin: string, ...via: string[]) =>
+    runBin(['--norc', '-c', 'exec "$@" >&-', '-', ...via, 'htcondor-plugin', '--config', config], {
+      via: '/bin/bash',
+      stdin,
+    });
+  for (const [what, stdin] of [
+    ['mapped', PAYLOAD],
+    ['declined', declined],
+  ] as const) {
+    const [lane, unix, cold] = await Promise.all([
+      closed(stdin, CALLOUT, '--socket', svc.socket, '--port', String(svc.port)),
+      closed(stdin, CALLOUT, '--socket', svc.socket),
+      closed(stdin, '/usr/bin/env', '-u', 'NODE_OPTIONS', BIN),
+    ]);
+    t.equal(
+      `${cold.code} ${cold.stderr}`,
+      '2 tokenmap: cannot write to stdout (it is closed); nothing was delivered\n',
+    );
+    for (const [name, r] of [
+      ['fast lane', lane],
+      ['Unix socket', unix],
+    ] as const)
+      t.equal(
+        `${r.code} ${r.stderr}`,
+        '2 tokenmap-callout: cannot write to stdout; nothing was delivered\n',
+        `${what}, ${name}`,
+      );
+  }
 });
 
 t.test('no service on the port: the cold path, silently', async (t) => {

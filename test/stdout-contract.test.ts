@@ -2,7 +2,7 @@
 // device (ENOSPC) is exit 2, audited as an error; help never reaches a CE's stdout.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { put, scratch } from './helpers/files.js';
 import { BIN, ROOT, runBin } from './helpers/run.js';
@@ -83,6 +83,20 @@ t.test(
         args[0] as string,
       );
     }
+  },
+);
+
+t.test(
+  'without /proc, the launcher still runs (its stdout check needs none)',
+  { skip: existsSync('/usr/bin/unshare') ? false : 'no unshare' },
+  async (t) => {
+    const r = await runBin(
+      ['-m', '/bin/bash', '--norc', '-c', 'mount -t tmpfs none /proc && exec "$@"', '-', BIN, '--version'],
+      {
+        via: '/usr/bin/unshare',
+      },
+    );
+    t.equal(`${r.code} ${r.stdout}${r.stderr}`, '0 0.1.0\n');
   },
 );
 
