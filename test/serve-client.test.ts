@@ -3,13 +3,14 @@
 // back to the cold path, whose answer it gives.
 import t, { type Test } from 'tap';
 import fc from 'fast-check';
-import { renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { parseFrame } from '../src/serve/protocol.js';
 import { put, scratch } from './helpers/files.js';
-import { runCallout } from './helpers/service.js';
+import { runBin } from './helpers/run.js';
+import { CALLOUT, runCallout } from './helpers/service.js';
 
 const ISS = 'https://iam.example.org/';
 const dir = scratch();
@@ -169,4 +170,21 @@ t.test('an answer of 1 MiB on a connection never closed is not taken for a frame
   const r = await runCallout(socket, ['htcondor-plugin', '--config', config], { stdin: payload }, port);
   t.equal(`${r.code} ${r.stdout}`, '0 alice\n', 'the cold answer');
   t.match(r.stderr, /^tokenmap-callout: the service gave an answer that is not a frame/);
+});
+
+t.test('a client installed without the cold tokenmap next to it: exit 2 and one line, never 127', async (t) => {
+  const alone = join(scratch(), 'tokenmap-callout');
+  copyFileSync(CALLOUT, alone);
+  const socket = join(scratch(), 'none.sock');
+  for (const [name, args, stdin] of [
+    ['htcondor-plugin, payload on stdin', ['htcondor-plugin', '--config', config], payload],
+    ['arc-plugin', ['arc-plugin', '--config', config], undefined],
+  ] as const) {
+    const r = await runBin(['--socket', socket, ...args], { via: alone, stdin });
+    t.equal(
+      `${r.code} ${r.stdout}${r.stderr}`,
+      `2 tokenmap-callout: cannot run ${join(alone, '..', 'tokenmap')} (it must be installed next to tokenmap-callout)\n`,
+      name,
+    );
+  }
 });
