@@ -242,22 +242,24 @@ async function measureWarmPath(ROOT, BIN, quick) {
   console.log('\n| case | p50 ms | p99 ms | p50 vs node -e 0 | p50 vs legacy | p99 vs legacy |');
   console.log('|---|---:|---:|---:|---:|---:|');
   const legacyName = cases.at(-1).name;
+  // One row: `samples` against node -e 0's p50 measured beside them, and against the legacy plugin's.
+  const row = (name, samples, nodeP50) => {
+    const q = (x) => percentile(samples, x);
+    const vsLegacy = (x) => (legacy ? `${(q(x) / p(legacyName, x)).toFixed(2)}x` : 'n/a');
+    console.log(
+      `| ${name} | ${q(0.5).toFixed(1)} | ${q(0.99).toFixed(1)} | ` +
+        `${(q(0.5) / nodeP50).toFixed(2)}x | ${vsLegacy(0.5)} | ${vsLegacy(0.99)} |`,
+    );
+  };
   if (lane) {
-    const f50 = percentile(fresh.lane, 0.5);
-    const vsLegacy = (q) => (legacy ? `${(percentile(fresh.lane, q) / p(legacyName, q)).toFixed(2)}x` : 'n/a');
-    console.log(
-      `| the fast lane, a fresh service's first ${runs} callouts (node -e 0 beside them: ` +
-        `${percentile(fresh.node, 0.5).toFixed(1)} ms) | ${f50.toFixed(1)} | ${percentile(fresh.lane, 0.99).toFixed(1)} | ` +
-        `${(f50 / percentile(fresh.node, 0.5)).toFixed(2)}x | ${vsLegacy(0.5)} | ${vsLegacy(0.99)} |`,
+    const node50 = percentile(fresh.node, 0.5);
+    row(
+      `the fast lane, a fresh service's first ${runs} callouts (node -e 0 beside them: ${node50.toFixed(1)} ms)`,
+      fresh.lane,
+      node50,
     );
   }
-  for (const c of cases) {
-    const vsLegacy = (q) => (legacy ? `${(p(c.name, q) / p(legacyName, q)).toFixed(2)}x` : 'n/a');
-    console.log(
-      `| ${c.name} | ${p(c.name, 0.5).toFixed(1)} | ${p(c.name, 0.99).toFixed(1)} | ` +
-        `${(p(c.name, 0.5) / p('node -e 0', 0.5)).toFixed(2)}x | ${vsLegacy(0.5)} | ${vsLegacy(0.99)} |`,
-    );
-  }
+  for (const c of cases) row(c.name, times.get(c.name), p('node -e 0', 0.5));
   console.log('\nTargets for the service-up callout: <= 0.25x legacy, <= 0.15x node -e 0.');
   console.log(
     `The rows after the first: the service had answered ${lane ? WARM_UP : 0} fast-lane callouts before them.`,

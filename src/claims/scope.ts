@@ -56,9 +56,10 @@ export function classifyScope(raw: string): ScopeItem {
     : { kind: 'storage', raw, authz, path: n.path };
 }
 
-/** Segment-aware coverage: the scope path P covers R when R == P or R starts with P + '/'. */
+/** A path without its trailing slash, as coverage compares paths (`/` stays itself). */
 const withoutSlash = (path: string) => (path.endsWith('/') && path !== '/' ? path.slice(0, -1) : path);
 
+/** Segment-aware coverage: the scope path P covers R when R == P or R starts with P + '/'. */
 export function pathCovers(scopePath: string, requestPath: string): boolean {
   const p = withoutSlash(scopePath);
   const r = withoutSlash(requestPath);
