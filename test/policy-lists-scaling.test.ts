@@ -62,6 +62,37 @@ t.test('the lookups answer as the scans they replace, and name the same first en
   t.pass('3,000 random token and rule lists');
 });
 
+// The tables are kept for the few tokens used last (claims/recent-memo.ts), not for every token the
+// process sees: lookups that go back and forth between more tokens than that, as a long-lived service's
+// do, still answer each token's own lists, never another's.
+t.test("lookups that alternate between many tokens answer each token's own lists", async (t) => {
+  const token = fc.tuple(
+    fc.array(word, { maxLength: 4 }),
+    fc.array(fc.constantFrom('storage.read:/a', 'x', 'y'), { maxLength: 3 }),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(token, { minLength: 1, maxLength: 12 }),
+      fc.array(fc.tuple(fc.nat(), word), { maxLength: 40 }),
+      (tokens, asks) => {
+        const cs = tokens.map(([words, scopes]) =>
+          assembleClaims({ iss: ISS, aud: words, groups: words, scope: scopes.join(' ') }, 'payload', {}, false),
+        );
+        return asks.every(([i, w]) => {
+          const c = cs[i % cs.length]!;
+          return (
+            hasGroup(c, w) === c.groups.includes(w) &&
+            hasAudience(c, w) === c.aud.includes(w) &&
+            grants(c.scopes, 'storage.read:/a') === c.scopes.includes('storage.read:/a')
+          );
+        });
+      },
+    ),
+    { numRuns: 2000, seed: 12 },
+  );
+  t.pass('2,000 random sequences over up to 12 tokens');
+});
+
 // grants() looks a required storage path's covering paths up among the token's: the scan it replaced
 // tested every token item with pathCovers. Paths of few segments, so that covering is common.
 t.test("a storage scope is granted exactly when one of the token's items covers it", async (t) => {

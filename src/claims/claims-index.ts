@@ -6,6 +6,7 @@
  */
 import type { Claims } from './claims.js';
 import type { Entitlement } from './entitlement.js';
+import { recentMemo } from './recent-memo.js';
 
 /** The position in the token's entitlements of the first one with a canonical URN, and with URN + authority. */
 interface EntitlementTable {
@@ -24,8 +25,6 @@ interface ClaimsIndex {
   asserted: EntitlementTable;
 }
 
-const indexes = new WeakMap<Claims, ClaimsIndex>();
-
 // The canonical URN holds no NUL (it is the part before `#` of a parsed claim value), so the key is unique.
 const urnAndAuthority = (e: Entitlement) => `${e.canonical}\0${e.authority}`;
 
@@ -40,23 +39,18 @@ function table(list: readonly Entitlement[], keep: (e: Entitlement) => boolean):
   return t;
 }
 
-function indexOf(c: Claims): ClaimsIndex {
-  let ix = indexes.get(c);
-  if (!ix) {
-    const byRaw = new Map<string, Entitlement>();
-    for (const e of c.entitlements) if (!byRaw.has(e.raw)) byRaw.set(e.raw, e);
-    ix = {
-      aud: new Set(c.aud),
-      groups: new Set(c.groups),
-      validatorScopes: new Set(c.validatorScopes),
-      byRaw,
-      all: table(c.entitlements, () => true),
-      asserted: table(c.entitlements, (e) => !e.fromScope),
-    };
-    indexes.set(c, ix);
-  }
-  return ix;
-}
+const indexOf = recentMemo((c: Claims): ClaimsIndex => {
+  const byRaw = new Map<string, Entitlement>();
+  for (const e of c.entitlements) if (!byRaw.has(e.raw)) byRaw.set(e.raw, e);
+  return {
+    aud: new Set(c.aud),
+    groups: new Set(c.groups),
+    validatorScopes: new Set(c.validatorScopes),
+    byRaw,
+    all: table(c.entitlements, () => true),
+    asserted: table(c.entitlements, (e) => !e.fromScope),
+  };
+});
 
 export const hasAudience = (c: Claims, aud: string): boolean => indexOf(c).aud.has(aud);
 export const hasGroup = (c: Claims, group: string): boolean => indexOf(c).groups.has(group);

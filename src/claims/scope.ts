@@ -2,6 +2,8 @@
  * WLCG scopes: one space-separated string; `compute.*` capabilities have no path, `storage.*` ones a
  * mandatory path that covers sub-paths segment by segment (`/foo` covers `/foo/bar`, never `/foobar`).
  */
+import { recentMemo } from './recent-memo.js';
+
 export function splitScope(scope: string): string[] {
   return scope.split(' ').filter((s) => s !== '');
 }
@@ -95,21 +97,14 @@ const storageKey = (authz: string, path: string) => `${authz}\0${path}`;
 // Keyed by the token's (frozen) scope list: one classification per token, not one per rule and scope,
 // which a long scope claim against many rules made quadratic; and a required storage path is looked up,
 // not compared with each of the token's (a rule's list x the token's: review of 15b298b).
-const indexes = new WeakMap<readonly string[], ScopeIndex>();
-
-function scopeIndex(tokenScopes: readonly string[]): ScopeIndex {
-  let ix = indexes.get(tokenScopes);
-  if (!ix) {
-    const storage = new Set<string>();
-    for (const s of new Set(tokenScopes)) {
-      const have = classifyScope(s);
-      if (have.kind === 'storage' && have.path !== null) storage.add(storageKey(have.authz, withoutSlash(have.path)));
-    }
-    ix = { all: new Set(tokenScopes), storage };
-    indexes.set(tokenScopes, ix);
+const scopeIndex = recentMemo((tokenScopes: readonly string[]): ScopeIndex => {
+  const storage = new Set<string>();
+  for (const s of new Set(tokenScopes)) {
+    const have = classifyScope(s);
+    if (have.kind === 'storage' && have.path !== null) storage.add(storageKey(have.authz, withoutSlash(have.path)));
   }
-  return ix;
-}
+  return { all: new Set(tokenScopes), storage };
+});
 
 /**
  * Whether the token's scopes grant a required scope: compute and other items exactly; a storage item when

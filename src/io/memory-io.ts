@@ -37,11 +37,9 @@ export function memoryIo(opts: MemoryIoOptions = {}): MemoryIo {
     touched = true;
     if (opts.stdinForbidden) throw new Error('stdin was touched');
     const input = opts.stdin;
-    if (input === 'tty') return { isTTY: true, stream: (async function* () {})(), close: () => {} };
+    if (input === 'tty') return { isTTY: true, stream: chunksOf([]), close: () => {} };
     let open = true;
-    const stream = (async function* () {
-      if (input !== undefined && open) yield Buffer.from(input);
-    })();
+    const stream = chunksOf(input === undefined ? [] : [Buffer.from(input)], () => open);
     return { isTTY: false, stream, close: () => void (open = false) };
   };
   return {
@@ -55,5 +53,24 @@ export function memoryIo(opts: MemoryIoOptions = {}): MemoryIo {
     stderrLines: () => [...err],
     stderr: () => err.map((l) => l + '\n').join(''),
     stdinTouched: () => touched,
+  };
+}
+
+/**
+ * The chunks, one per step, while `open()` holds. Not an async generator: V8 keeps every generator object
+ * through two minor collections, and a long-lived service creates one per decision (serve's memory in
+ * `npm run bench`).
+ */
+function chunksOf(chunks: Buffer[], open: () => boolean = () => true): AsyncIterable<Buffer> {
+  let at = 0;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () =>
+        Promise.resolve(
+          at < chunks.length && open()
+            ? { done: false as const, value: chunks[at++]! }
+            : { done: true as const, value: undefined },
+        ),
+    }),
   };
 }

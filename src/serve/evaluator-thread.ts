@@ -2,23 +2,26 @@
  * The evaluator thread of `tokenmap serve` (a worker_threads Worker running the bundle). It holds its own
  * RuleCache and answers one callout at a time with the command line's own main(), exactly as the service
  * did on its main thread, except that an evaluation runs as it is: no node:vm watchdog thread per
- * decision. Before each evaluation it posts its bounds to the main thread, which times this thread and
- * terminates it when it runs past them (evaluator.ts).
+ * decision. Before each evaluation it leaves its bounds in memory it shares with the main thread
+ * (bound-slot.ts), which times this thread and terminates it when it runs past them (evaluator.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Bound } from '../engine/bounded.js';
 import type { CliIo } from '../io/cli-io.js';
 import { memoryIo } from '../io/memory-io.js';
+import { BoundSlot } from './bound-slot.js';
 import { DecisionService, type Main } from './decision-service.js';
 import type { Result } from './metrics.js';
 import type { CalloutRequest, FallbackReason } from './protocol.js';
 import { RuleCache, type Served } from './rule-cache.js';
-import { ownThreadId } from './thread-cpu.js';
+import { ownThreadCpuClock, ownThreadId } from './thread-cpu.js';
 
 export interface EvaluatorData {
   served: Served;
   budgetMs: number;
   self: string;
+  /** BoundSlot.memory(): where this thread leaves the bounds of each evaluation it starts. */
+  slot: SharedArrayBuffer;
 }
 
 /** A metrics call made while answering, replayed on the main thread's Metrics. */
@@ -32,7 +35,6 @@ export type ToThread =
   { t: 'answer'; id: number; req: CalloutRequest; deadline: number } | { t: 'poll' } | { t: 'reload' };
 export type FromThread =
   | { t: 'ready'; tid: number | null }
-  | { t: 'bound'; id: number; wallMs: number; cpuMs: number }
   | { t: 'answer'; id: number; frame: Uint8Array; counted: Counted[] }
   | { t: 'late'; id: number };
 
@@ -49,8 +51,10 @@ export function runEvaluatorThread(main: Main, primeRules: Prime): void {
   const cache = new RuleCache(d.served, Date.now);
   let current = 0;
   let counted: Counted[] = [];
+  const slot = new BoundSlot(d.slot);
+  const cpu = ownThreadCpuClock();
   const bound: Bound = (fn, wallMs, cpuMs) => {
-    post({ t: 'bound', id: current, wallMs, cpuMs });
+    slot.post(current, { wallMs, cpuMs, start: clock(), cpu0: cpu() });
     return fn();
   };
   const service = new DecisionService({

@@ -11,6 +11,7 @@
  * and a new spare is started. The main thread never runs such rules, so it keeps answering.
  */
 import { Worker } from 'node:worker_threads';
+import { BoundSlot } from './bound-slot.js';
 import { clock, type EvaluatorData, type FromThread, type ToThread } from './evaluator-thread.js';
 import type { Metrics } from './metrics.js';
 import { fallbackFrame, type CalloutRequest, type FallbackReason } from './protocol.js';
@@ -53,6 +54,11 @@ const STALE_MS = 2000;
 
 /** The timer fires a little after the CPU time it allowed was used (as in runBudgeted). */
 const CPU_SLACK = 0.9;
+/**
+ * How long after the thread took a request up the timer first looks for the bounds it posted (and again
+ * after that until they are there): most decisions are over well before it, and never wake this thread.
+ */
+const LOOK_MS = 1;
 /** A thread that dies before it is ready is replaced after this long, not in a tight loop. */
 const RESPAWN_DELAY_MS = 200;
 
@@ -61,6 +67,7 @@ class Thread {
   readonly worker: Worker;
   tid: number | null = null;
   isReady = false;
+  readonly slot: BoundSlot;
   readonly ready: Promise<void>;
 
   constructor(
@@ -68,7 +75,9 @@ class Thread {
     onMessage: (t: Thread, m: Exclude<FromThread, { t: 'ready' }>) => void,
     onExit: (t: Thread) => void,
   ) {
-    const data: EvaluatorData = { served: o.served, budgetMs: o.budgetMs, self: o.self };
+    const memory = BoundSlot.memory();
+    this.slot = new BoundSlot(memory);
+    const data: EvaluatorData = { served: o.served, budgetMs: o.budgetMs, self: o.self, slot: memory };
     this.worker = new Worker(`require(${JSON.stringify(o.loader)}).loadBundle().runEvaluator()`, {
       eval: true,
       workerData: data,
@@ -159,7 +168,6 @@ export class Evaluator {
   private onMessage(t: Thread, m: Exclude<FromThread, { t: 'ready' }>): void {
     const p = this.inflight[0];
     if (t !== this.active || !p || p.id !== m.id) return;
-    if (m.t === 'bound') return this.bound(p, t, m.wallMs, m.cpuMs);
     this.inflight.shift();
     if (m.t === 'late') p.resolve(this.fallback('over-budget'));
     else {
@@ -206,34 +214,33 @@ export class Evaluator {
 
   /**
    * The request the thread is on may take `[serve] budget` from when it was taken up (as on the service's
-   * own thread before: waiting behind others does not count against a decision).
+   * own thread before: waiting behind others does not count against a decision), and, once its evaluation
+   * has started, the `wallMs` (no longer than what is left of the budget) and `cpuMs` of the thread's CPU
+   * time it posted (bound-slot.ts). Past either, the thread is terminated.
    */
   private armHead(): void {
     clearTimeout(this.timer);
     const p = this.inflight[0];
-    if (!p) return;
+    const t = this.active;
+    if (!p || !t) return;
     p.started ??= clock();
-    this.timer = setTimeout(() => this.cut(), Math.max(0, p.started + this.o.budgetMs - clock()));
-  }
-
-  /**
-   * The evaluation has started in the thread: it may take `wallMs` (and no longer than what is left of
-   * the request's budget) and `cpuMs` of the thread's CPU time. Past either, the thread is terminated.
-   */
-  private bound(p: Pending, t: Thread, wallMs: number, cpuMs: number): void {
-    const start = clock();
-    const end = Math.min((p.started ?? start) + this.o.budgetMs, start + wallMs);
-    const cpu0 = threadCpuMs(t.tid);
-    const check = () => {
+    const budgetEnd = p.started + this.o.budgetMs;
+    const look = () => {
       const now = clock();
-      const cpuNow = threadCpuMs(t.tid);
-      // Without the thread's own CPU time, wall-clock time counts: stricter, and the cold path decides then.
-      const used = cpu0 === null || cpuNow === null ? now - start : cpuNow - cpu0;
-      if (now >= end || used >= cpuMs * CPU_SLACK) return this.cut();
-      this.timer = setTimeout(check, Math.max(1, Math.min(end - now, cpuMs - used)));
+      const b = t.slot.read(p.id);
+      let wait = Math.min(budgetEnd - now, LOOK_MS);
+      if (b) {
+        const end = Math.min(budgetEnd, b.start + b.wallMs);
+        const cpuNow = b.cpu0 === null ? null : threadCpuMs(t.tid);
+        // Without the thread's own CPU time, wall-clock time counts: stricter, and the cold path decides then.
+        const used = b.cpu0 === null || cpuNow === null ? now - b.start : cpuNow - b.cpu0;
+        if (used >= b.cpuMs * CPU_SLACK) return this.cut();
+        wait = Math.min(end - now, b.cpuMs - used);
+      }
+      if (wait <= 0) return this.cut();
+      this.timer = setTimeout(look, Math.max(1, wait));
     };
-    clearTimeout(this.timer);
-    this.timer = setTimeout(check, Math.max(1, Math.min(end - start, cpuMs)));
+    this.timer = setTimeout(look, Math.max(0, Math.min(budgetEnd - clock(), LOOK_MS)));
   }
 
   /** Terminates the answering thread mid-decision; its decision goes to the cold path. */
