@@ -24,6 +24,10 @@ t.test('posted bounds are read back for their request only, and an unknown reque
   slot.post(9, boundOf(9));
   t.same(slot.read(9), boundOf(9), 'a null CPU time stays null');
   t.equal(slot.read(7), null, 'the earlier request is gone');
+  slot.post(10, { wallMs: 5, cpuMs: Infinity, start: 1, cpu0: 2 });
+  t.same(slot.read(10), { wallMs: 5, cpuMs: Infinity, start: 1, cpu0: 2 }, "a pool's budget without end stays so");
+  slot.post(11, { wallMs: NaN, cpuMs: -1, start: 1, cpu0: 2 });
+  t.same(slot.read(11), { wallMs: 0, cpuMs: 0, start: 1, cpu0: 2 }, 'a bound that is not a number is none left');
 });
 
 t.test('while another thread posts, every read is whole and for the request asked about', async (t) => {

@@ -227,6 +227,7 @@ export class Evaluator {
     const budgetEnd = p.started + this.o.budgetMs;
     const look = () => {
       const now = clock();
+      if (now >= budgetEnd) return this.cut();
       const b = t.slot.read(p.id);
       let wait = Math.min(budgetEnd - now, LOOK_MS);
       if (b) {
@@ -237,7 +238,8 @@ export class Evaluator {
         if (used >= b.cpuMs * CPU_SLACK) return this.cut();
         wait = Math.min(end - now, b.cpuMs - used);
       }
-      if (wait <= 0) return this.cut();
+      // Not `wait <= 0`: a bound that is not a number must cut, not wait for ever.
+      if (!(wait > 0)) return this.cut();
       this.timer = setTimeout(look, Math.max(1, wait));
     };
     this.timer = setTimeout(look, Math.max(0, Math.min(budgetEnd - clock(), LOOK_MS)));
