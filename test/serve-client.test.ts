@@ -188,3 +188,26 @@ t.test('a client installed without the cold tokenmap next to it: exit 2 and one 
     );
   }
 });
+
+// With no service, the client replays the stdin it read to the cold tokenmap. A cold run that fails before
+// reading it (here its configuration is missing) closes the pipe: the replay's write error is not a second
+// stderr line beside the cold run's one, whether the client read all of stdin or only its first 100 KB.
+t.test('a cold run that stops before reading stdin: its one line, not a write error beside it', async (t) => {
+  const socket = join(scratch(), 'none.sock');
+  const missing = join(scratch(), 'absent', 'tokenmap.ini');
+  const cold = await runBin(['htcondor-plugin', '--config', missing], { stdin: payload });
+  t.equal(cold.code, 2);
+  for (const [name, size] of [
+    ['a payload larger than a pipe holds', 90_000],
+    ['a payload larger than the client reads', 1_100_000],
+  ] as const) {
+    const big = JSON.stringify({ iss: ISS, sub: 'x'.repeat(size) });
+    for (let i = 0; i < 3; i++) {
+      const r = await runBin(['--socket', socket, 'htcondor-plugin', '--config', missing], {
+        via: CALLOUT,
+        stdin: big,
+      });
+      t.equal(`${r.code} ${r.stdout}${r.stderr}`, `2 ${cold.stderr}`, `${name}, run ${i + 1}`);
+    }
+  }
+});
