@@ -247,7 +247,7 @@ async function measureWarmPath(ROOT, BIN, quick) {
     const q = (x) => percentile(samples, x);
     const vsLegacy = (x) => (legacy ? `${(q(x) / p(legacyName, x)).toFixed(2)}x` : 'n/a');
     console.log(
-      // Three decimals against node -e 0: its target (0.15x) is within a few hundredths of the measure.
+      // Three decimals against node -e 0: its target (0.15x) is within a few thousandths of the measure.
       `| ${name} | ${q(0.5).toFixed(2)} | ${q(0.99).toFixed(2)} | ` +
         `${(q(0.5) / nodeP50).toFixed(3)}x | ${vsLegacy(0.5)} | ${vsLegacy(0.99)} |`,
     );

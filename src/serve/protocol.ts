@@ -132,31 +132,32 @@ export interface CalloutAnswer {
   stderr: Buffer;
 }
 
-export function answerFrame(a: CalloutAnswer): Buffer {
+/** Digits of each size in a wide T frame; an answer too large for them is an error, never a frame. */
+const SIZE_DIGITS = 6;
+
+/** The T frame of an answer; with `digits`, each size zero-padded to that width (widenFrame). */
+export function answerFrame(a: CalloutAnswer, digits = 0): Buffer {
+  const size = (n: number) => {
+    const s = String(n);
+    if (digits && s.length > digits) throw new Error(`an answer of ${s} bytes does not fit a frame`);
+    return s.padStart(digits, '0');
+  };
   return Buffer.concat([
-    Buffer.from(`T ${a.code} ${a.stdout.length} ${a.stderr.length}\n`),
+    Buffer.from(`T ${a.code} ${size(a.stdout.length)} ${size(a.stderr.length)}\n`),
     a.stdout,
     a.stderr,
     Buffer.from('.'),
   ]);
 }
 
-/** Digits of each size in a wide T frame; an answer too large for them is an error, never a frame. */
-const SIZE_DIGITS = 6;
-
 /**
  * The frame with its two sizes six digits wide (`T 0 000012 000000`), for a fast-lane client that asked
  * for it (record-request.ts): one bash pattern then checks the whole header. A fallback frame is as it is.
+ * The deciders hand frames across the evaluator thread's boundary, so the lane widens the frame it gets.
  */
 export function widenFrame(frame: Buffer): Buffer {
-  const nl = frame.indexOf(0x0a);
-  const m = /^T ([0-2]) ([0-9]+) ([0-9]+)$/.exec(frame.toString('latin1', 0, nl));
-  if (!m) return frame;
-  const size = (digits: string) => {
-    if (digits.length > SIZE_DIGITS) throw new Error(`an answer of ${digits} bytes does not fit a frame`);
-    return digits.padStart(SIZE_DIGITS, '0');
-  };
-  return Buffer.concat([Buffer.from(`T ${m[1]} ${size(m[2] as string)} ${size(m[3] as string)}`), frame.subarray(nl)]);
+  const a = parseFrame(frame);
+  return a && 'code' in a ? answerFrame(a, SIZE_DIGITS) : frame;
 }
 
 /** Reasons are fixed words (they become metric labels and the client logs them). */
